@@ -1,0 +1,81 @@
+"""Field paths that ignore the casing of field names.
+
+Segment warns that field casing varies by customer: `asset_id`, `assetId`, `AssetId` and
+`asset-id` must read the same field. Every path in a rules file goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["PathSyntaxError", "canonical_key", "canonical_tree", "lookup", "parse_path"]
+
+_SEPARATORS = re.compile(r"[\s_\-]")
+_SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
+_cache: dict[str, str] = {}
+
+
+class PathSyntaxError(ValueError):
+    """A path in a rules file that cannot be read."""
+
+
+def canonical_key(key: str) -> str:
+    """The casing-free form of a field name: lower case, no '_', '-' or spaces."""
+    found = _cache.get(key)
+    if found is None:
+        found = _SEPARATORS.sub("", key).lower()
+        if len(_cache) < 50_000:
+            _cache[key] = found
+    return found
+
+
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """'properties.products[0].sku' -> ('properties', 'products', 0, 'sku')."""
+    if not isinstance(text, str) or not text.strip():
+        raise PathSyntaxError("a path must be a non-empty string such as properties.asset_id")
+    parts: list[str | int] = []
+    for segment in text.strip().split("."):
+        found = _SEGMENT.fullmatch(segment)
+        if not found:
+            raise PathSyntaxError(f"cannot read '{segment}' in path '{text}'")
+        parts.append(found.group(1))
+        parts.extend(int(index) for index in re.findall(r"\[(\d+)\]", found.group(2)))
+    return tuple(parts)
+
+
+def lookup(value: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at `path`, matching field names in any casing; None when absent."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(value, list) or part >= len(value):
+                return None
+            value = value[part]
+        elif isinstance(value, dict):
+            if part in value:
+                value = value[part]
+                continue
+            wanted = canonical_key(part)
+            for key, item in value.items():
+                if isinstance(key, str) and canonical_key(key) == wanted:
+                    value = item
+                    break
+            else:
+                return None
+        else:
+            return None
+    return value
+
+
+def canonical_tree(value: Any, depth: int = 0) -> Any:
+    """A copy of a JSON value with every object key in canonical form (first key wins)."""
+    if isinstance(value, dict) and depth < 32:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = canonical_key(key) if isinstance(key, str) else key
+            if name not in out:
+                out[name] = canonical_tree(item, depth + 1)
+        return out
+    if isinstance(value, list) and depth < 32:
+        return [canonical_tree(item, depth + 1) for item in value]
+    return value

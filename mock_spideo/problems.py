@@ -1,0 +1,71 @@
+"""Problem codes: what the mock reports, read from data/problems.yaml (the one source)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+__all__ = ["PROBLEM_CODES", "Problem", "catalogue", "problem"]
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemSpec:
+    code: str
+    severity: Severity
+    status: int
+    rest_status: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A contract finding: a stable code, a severity, and a message a customer can act on."""
+
+    code: str
+    severity: Severity
+    status: int
+    message: str
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message}
+
+
+@cache
+def catalogue() -> dict[str, ProblemSpec]:
+    """Every problem code the mock knows, by code."""
+    text = resources.files("mock_spideo").joinpath("data/problems.yaml").read_text("utf-8")
+    specs = {}
+    for code, entry in yaml.safe_load(text).items():
+        status = int(entry["status"])
+        specs[code] = ProblemSpec(code, entry["severity"], status,
+                                  int(entry.get("rest_status", status)), entry["message"])
+    return specs
+
+
+PROBLEM_CODES = frozenset(catalogue())
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def problem(code: str, *, rest: bool = False, status: int | None = None,
+            severity: Severity | None = None, **details: Any) -> Problem:
+    """The Problem for a known code, its message filled from `details`."""
+    spec = catalogue()[code]
+    chosen = status or (spec.rest_status if rest else spec.status)
+    message = spec.message.format_map(_Blank({k: _short(v) for k, v in details.items()}))
+    return Problem(code, severity or spec.severity, chosen, message, details)
+
+
+def _short(value: Any) -> Any:
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "..."
