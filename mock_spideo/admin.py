@@ -1,0 +1,115 @@
+"""/__admin/...: what tests and tools use to read the journal and steer the mock."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_spideo.faults import FaultError
+from mock_spideo.problems import problem
+from mock_spideo.responses import ApiError
+from mock_spideo.rest_api import normalise_catalog
+from mock_spideo.state import current_state
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("admin", __name__, url_prefix="/__admin")
+
+
+def _page() -> tuple[int, int | None]:
+    try:
+        skip = int(request.args.get("skip", 0))
+        limit = int(request.args["limit"]) if "limit" in request.args else None
+    except ValueError:
+        raise ApiError(problem("bad_query", name="skip/limit", detail="whole numbers only")
+                       ) from None
+    if skip < 0 or (limit is not None and limit < 0):
+        raise ApiError(problem("bad_query", name="skip/limit", detail="must be >= 0"))
+    return skip, limit
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    state = current_state()
+    return jsonify({"status": "ok", "clients": sorted(state.config.clients),
+                    "rules": state.config.rules.source,
+                    "journal": state.journal.path})
+
+
+@blueprint.get("/requests")
+def requests_() -> Response:
+    skip, limit = _page()
+    return jsonify({"requests": current_state().journal.requests(skip, limit)})
+
+
+@blueprint.get("/interactions")
+def interactions() -> Response:
+    skip, limit = _page()
+    args = request.args
+    items = current_state().journal.interactions(
+        client=args.get("client"), user=args.get("user"), type_=args.get("type"),
+        content=args.get("content"), since=args.get("since"), skip=skip, limit=limit)
+    return jsonify({"interactions": items, "count": len(items), "skip": skip, "limit": limit})
+
+
+@blueprint.get("/user-properties")
+def user_properties() -> Response:
+    return jsonify({"user_properties":
+                    current_state().journal.user_property_sets(request.args.get("client"))})
+
+
+@blueprint.get("/problems")
+def problems() -> Response:
+    return jsonify({"problems": current_state().journal.problems(request.args.get("code"))})
+
+
+@blueprint.get("/stats")
+def stats() -> Response:
+    return jsonify(current_state().journal.stats())
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    current_state().reset()
+    return jsonify({"status": "reset"})
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    return jsonify({"faults": current_state().faults.snapshot()})
+
+
+@blueprint.post("/faults")
+def add_faults() -> Response:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(problem("bad_fault", detail="send a JSON object or array of fault rules"))
+    try:
+        current_state().faults.add(body)
+    except FaultError as exc:
+        raise ApiError(problem("bad_fault", detail=str(exc))) from None
+    return jsonify({"faults": current_state().faults.snapshot()})
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    current_state().faults.clear()
+    return jsonify({"faults": []})
+
+
+@blueprint.post("/catalog")
+def load_catalog() -> Response:
+    """Load catalog items for a client (?client=, default: the only or first client)."""
+    state = current_state()
+    client = request.args.get("client") or next(iter(state.config.clients))
+    if client not in state.config.clients:
+        raise ApiError(problem("unknown_client", client=client))
+    items = request.get_json(silent=True)
+    if not isinstance(items, list):
+        raise ApiError(problem("bad_catalog", detail="the body is not a JSON array"))
+    return jsonify({"client": client, "loaded": state.load_catalog(client,
+                                                                   normalise_catalog(items))})
+
+
+@blueprint.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def unknown(rest: str) -> Response:
+    raise ApiError(problem("not_found", what=f"The admin path /__admin/{rest}"))

@@ -1,0 +1,137 @@
+"""POST /segment: the endpoint Segment delivers to, as a direct destination.
+
+Order of checks (each refusal names its code): auth (Basic apiKey:), the
+X-Segment-Settings header, the content type and size, the JSON body, injected faults,
+then the mapping. Accepted messages are journaled once per messageId and client.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from dataclasses import replace
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, g, jsonify, request
+
+from mock_spideo.mapping import map_message
+from mock_spideo.problems import Problem, problem
+from mock_spideo.request_log import log_current_request
+from mock_spideo.responses import ApiError
+from mock_spideo.state import MockState, current_state
+
+__all__ = ["blueprint", "read_basic_key"]
+
+blueprint = Blueprint("destination", __name__)
+
+
+def read_basic_key(header: str | None) -> str | Problem:
+    """The API key from 'Authorization: Basic base64(apiKey:)', or the problem with it."""
+    if not header:
+        return problem("missing_api_key")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic" or not token.strip():
+        return problem("bad_api_key", scope="any client (expected HTTP Basic auth)")
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return problem("bad_api_key", scope="any client (the Basic credentials are not base64)")
+    key = decoded.partition(":")[0]
+    if not key:
+        return problem("missing_api_key")
+    return key
+
+
+def _authenticate(state: MockState) -> str:
+    key = read_basic_key(request.headers.get("Authorization"))
+    if isinstance(key, Problem):
+        raise ApiError(key)
+    client = state.config.client_by_key.get(key)
+    if client is None:
+        raise ApiError(problem("bad_api_key", scope="any configured client"))
+    settings = request.headers.get("X-Segment-Settings")
+    if settings is not None:
+        try:
+            decoded = orjson.loads(base64.b64decode(settings, validate=True))
+        except (binascii.Error, ValueError) as exc:
+            raise ApiError(problem("bad_settings_header", detail=str(exc)[:100])) from None
+        if not isinstance(decoded, dict):
+            raise ApiError(problem("bad_settings_header", detail="it is not a JSON object"))
+        given = decoded.get("client")
+        if given is not None and given != client:
+            raise ApiError(problem("client_mismatch", given=given, expected=client))
+    return client
+
+
+def _read_body(state: MockState) -> Any:
+    content_type = request.mimetype or ""
+    if content_type != "application/json":
+        raise ApiError(problem("unsupported_media_type",
+                               content_type=request.content_type or "none"))
+    limit = state.config.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(problem("payload_too_large", size=request.content_length, limit=limit))
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise ApiError(problem("payload_too_large", size=f"more than {limit}", limit=limit))
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(problem("malformed_json", detail=str(exc)[:120])) from None
+
+
+@blueprint.post("/segment")
+def receive() -> Response:
+    """Map one Segment message and journal what Spideo would record."""
+    state = current_state()
+    g.client = client = _authenticate(state)
+    message = _read_body(state)
+    fault = state.faults.pick(request.path, message)
+    if fault is not None:
+        g.outcome = "fault"
+        answer = state.fault_response(fault)
+        if answer is not None:
+            return answer
+    result = map_message(message, state.config.rules)
+    env = result.envelope
+    if env is not None:
+        g.message_id, g.type, g.event = env.message_id, env.type, env.event
+    if result.outcome == "refused":
+        raise ApiError(result.problem)
+    if result.interactions and not state.journal.is_tracked(client, env.user_id):
+        raise ApiError(problem("user_not_tracked", user=env.user_id))
+    warnings = state.unknown_content(client, result.interactions)
+    errors = [p for p in warnings if p.severity == "error"]
+    if errors:
+        raise ApiError(errors[0])
+    received = _now()
+    interactions = [i if i.timestamp else replace(i, timestamp=received)
+                    for i in result.interactions]
+    with state.journal.transaction() as db:
+        if env.message_id is not None and not state.journal.first_sight(
+                db, client, env.message_id):
+            duplicate = problem("duplicate_message", message_id=env.message_id, client=client)
+            g.problems, g.outcome = [duplicate], "duplicate"
+            return jsonify({"status": "duplicate", "code": duplicate.code,
+                            "message": duplicate.message})
+        state.journal.add_interactions(db, client, interactions, via="segment")
+        state.journal.add_user_properties(db, client, result.user_properties)
+        g.problems, g.outcome = warnings, result.outcome
+        log_current_request(db, 200)
+    if result.outcome == "ignored":
+        return jsonify({"status": "ignored", "code": result.code, "message": result.message})
+    return jsonify({
+        "status": "recorded",
+        "rule": result.rule,
+        "interactions": [i.to_dict() for i in interactions],
+        "user_properties": [p.to_dict() for p in result.user_properties],
+        "problems": [p.to_dict() for p in warnings],
+    })
+
+
+def _now() -> str:
+    moment = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + (
+        f".{int(moment % 1 * 1000):03d}Z")

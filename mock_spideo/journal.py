@@ -1,0 +1,276 @@
+"""The journal: everything the mock received and recorded, in SQLite.
+
+One store serves both write paths (the direct-destination endpoint and the REST API) and
+every read API. In memory by default; with a file (WAL mode) it survives a restart. A
+lock makes it safe under the WSGI server's threads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mock_spideo.mapping import Interaction, UserProperty
+from mock_spideo.problems import Problem
+
+__all__ = ["Journal"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS interactions (
+    id INTEGER PRIMARY KEY, client TEXT NOT NULL, user_id TEXT NOT NULL, type TEXT NOT NULL,
+    content_id TEXT NOT NULL, timestamp TEXT NOT NULL, anonymous INTEGER NOT NULL DEFAULT 0,
+    origin TEXT, device TEXT, distributions TEXT, progress REAL, value REAL, message_id TEXT,
+    event TEXT, rule TEXT, via TEXT NOT NULL, recorded_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS interactions_user ON interactions (client, user_id);
+CREATE TABLE IF NOT EXISTS user_properties (
+    id INTEGER PRIMARY KEY, client TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT NOT NULL,
+    value TEXT NOT NULL, timestamp TEXT, source TEXT NOT NULL, message_id TEXT, rule TEXT,
+    recorded_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS user_properties_user ON user_properties (client, user_id);
+CREATE TABLE IF NOT EXISTS users (
+    client TEXT NOT NULL, user_id TEXT NOT NULL, tracked INTEGER NOT NULL,
+    PRIMARY KEY (client, user_id));
+CREATE TABLE IF NOT EXISTS seen_messages (
+    client TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (client, message_id));
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY, method TEXT, path TEXT, status INTEGER, client TEXT,
+    message_id TEXT, type TEXT, event TEXT, outcome TEXT, problems TEXT, duration_ms REAL,
+    at REAL);
+CREATE TABLE IF NOT EXISTS problems (
+    id INTEGER PRIMARY KEY, request_id INTEGER, client TEXT, code TEXT, severity TEXT,
+    message TEXT, message_id TEXT, at REAL);
+CREATE TABLE IF NOT EXISTS catalog (
+    client TEXT NOT NULL, content_id TEXT NOT NULL, item TEXT NOT NULL,
+    PRIMARY KEY (client, content_id));
+"""
+_TABLES = ("interactions", "user_properties", "users", "seen_messages", "requests",
+           "problems", "catalog")
+
+
+class Journal:
+    """Thread-safe record of requests, problems, interactions and user properties."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = str(path) if path else ":memory:"
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of writes (a request's records land together or not at all)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- writes ---------------------------------------------------------------------
+
+    def first_sight(self, db: sqlite3.Connection, client: str, message_id: str) -> bool:
+        """Mark a messageId as seen for a client; False if it was seen before."""
+        cursor = db.execute("INSERT OR IGNORE INTO seen_messages VALUES (?, ?)",
+                            (client, message_id))
+        return cursor.rowcount == 1
+
+    @staticmethod
+    def add_interactions(db: sqlite3.Connection, client: str, items: Iterable[Interaction],
+                         via: str, distributions: str | None = None) -> None:
+        now = time.time()
+        db.executemany(
+            "INSERT INTO interactions (client, user_id, type, content_id, timestamp, anonymous,"
+            " origin, device, distributions, progress, value, message_id, event, rule, via,"
+            " recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(client, i.user_id, i.type, i.content_id, i.timestamp, int(i.anonymous), i.origin,
+              i.device, distributions, i.progress, i.value, i.message_id, i.event, i.rule, via,
+              now) for i in items])
+
+    @staticmethod
+    def add_user_properties(db: sqlite3.Connection, client: str,
+                            items: Iterable[UserProperty]) -> None:
+        now = time.time()
+        db.executemany(
+            "INSERT INTO user_properties (client, user_id, name, value, timestamp, source,"
+            " message_id, rule, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(client, p.user_id, p.name, json.dumps(p.value), p.timestamp, p.source,
+              p.message_id, p.rule, now) for p in items])
+
+    @staticmethod
+    def add_request(db: sqlite3.Connection, *, method: str, path: str, status: int,
+                    client: str | None, message_id: str | None, type_: str | None,
+                    event: str | None, outcome: str, problems: list[Problem],
+                    duration_ms: float) -> None:
+        now = time.time()
+        cursor = db.execute(
+            "INSERT INTO requests (method, path, status, client, message_id, type, event,"
+            " outcome, problems, duration_ms, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (method, path, status, client, message_id, type_, event, outcome,
+             json.dumps([p.code for p in problems]), round(duration_ms, 3), now))
+        if problems:
+            db.executemany(
+                "INSERT INTO problems (request_id, client, code, severity, message, message_id,"
+                " at) VALUES (?,?,?,?,?,?,?)",
+                [(cursor.lastrowid, client, p.code, p.severity, p.message, message_id, now)
+                 for p in problems])
+
+    def record_request(self, **fields: Any) -> None:
+        with self.transaction() as db:
+            self.add_request(db, **fields)
+
+    def delete_interaction(self, client: str, user_id: str, type_: str, content_id: str) -> int:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM interactions WHERE client=? AND user_id=? AND type=?"
+                              " AND content_id=?", (client, user_id, type_, content_id)).rowcount
+
+    def delete_user(self, client: str, user_id: str) -> int:
+        """Forget a user's history and properties (Spideo's GDPR deletion)."""
+        with self.transaction() as db:
+            count = db.execute("DELETE FROM interactions WHERE client=? AND user_id=?",
+                               (client, user_id)).rowcount
+            db.execute("DELETE FROM user_properties WHERE client=? AND user_id=?",
+                       (client, user_id))
+            return count
+
+    def set_tracked(self, client: str, user_id: str, tracked: bool) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO users VALUES (?,?,?) ON CONFLICT(client, user_id) DO UPDATE"
+                       " SET tracked=excluded.tracked", (client, user_id, int(tracked)))
+
+    def load_catalog(self, client: str, items: list[dict[str, Any]]) -> int:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO catalog VALUES (?,?,?)",
+                           [(client, str(item["id"]), json.dumps(item)) for item in items])
+        return len(items)
+
+    def reset(self) -> None:
+        """Forget everything (tests call this between cases)."""
+        with self.transaction() as db:
+            for table in _TABLES:
+                db.execute(f"DELETE FROM {table}")
+
+    # --- reads ----------------------------------------------------------------------
+
+    def is_tracked(self, client: str, user_id: str) -> bool:
+        rows = self._query("SELECT tracked FROM users WHERE client=? AND user_id=?",
+                           (client, user_id))
+        return bool(rows[0]["tracked"]) if rows else True
+
+    def catalog_size(self, client: str) -> int:
+        return self._query("SELECT COUNT(*) AS n FROM catalog WHERE client=?", (client,))[0]["n"]
+
+    def catalog_item(self, client: str, content_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT item FROM catalog WHERE client=? AND content_id=?",
+                           (client, content_id))
+        return json.loads(rows[0]["item"]) if rows else None
+
+    def interactions(self, *, client: str | None = None, user: str | None = None,
+                     type_: str | None = None, content: str | None = None,
+                     since: str | None = None, skip: int = 0, limit: int | None = None,
+                     newest_first: bool = False) -> list[dict[str, Any]]:
+        """Interactions matching every filter given, oldest first unless newest_first."""
+        clauses, params = [], []
+        for column, value in (("client", client), ("user_id", user), ("type", type_),
+                              ("content_id", content)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            clauses.append("timestamp >= ?")
+            params.append(since)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "DESC" if newest_first else "ASC"
+        sql = (f"SELECT * FROM interactions {where} ORDER BY timestamp {order}, id {order}"
+               f" LIMIT ? OFFSET ?")
+        rows = self._query(sql, [*params, -1 if limit is None else limit, skip])
+        return [_interaction_row(row) for row in rows]
+
+    def count_interactions(self, client: str | None = None) -> int:
+        where, params = ("WHERE client = ?", (client,)) if client else ("", ())
+        return self._query(f"SELECT COUNT(*) AS n FROM interactions {where}", params)[0]["n"]
+
+    def doubled_interactions(self) -> int:
+        """Interactions recorded more than once for one message (should be none)."""
+        return self._query(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM interactions WHERE message_id IS NOT NULL"
+            " GROUP BY client, message_id, type, content_id HAVING COUNT(*) > 1)")[0][0]
+
+    def user(self, client: str, user_id: str) -> dict[str, Any]:
+        """A user's tracked flag, current user properties and interaction count."""
+        properties: dict[str, Any] = {}
+        for row in self._query("SELECT name, value FROM user_properties WHERE client=? AND"
+                               " user_id=? ORDER BY id", (client, user_id)):
+            properties[row["name"]] = json.loads(row["value"])
+        count = self._query("SELECT COUNT(*) AS n FROM interactions WHERE client=? AND"
+                            " user_id=?", (client, user_id))[0]["n"]
+        return {"userId": user_id, "tracked": self.is_tracked(client, user_id),
+                "properties": properties, "interactions": count}
+
+    def user_property_sets(self, client: str | None = None) -> list[dict[str, Any]]:
+        """Every user-property set, in order (a user may enter then leave an audience)."""
+        where, params = ("WHERE client = ?", (client,)) if client else ("", ())
+        rows = self._query(f"SELECT * FROM user_properties {where} ORDER BY id", params)
+        return [{"client": r["client"], "user_id": r["user_id"], "name": r["name"],
+                 "value": json.loads(r["value"]), "timestamp": r["timestamp"],
+                 "source": r["source"], "message_id": r["message_id"], "rule": r["rule"]}
+                for r in rows]
+
+    def requests(self, skip: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM requests ORDER BY id LIMIT ? OFFSET ?",
+                           (-1 if limit is None else limit, skip))
+        return [{**dict(r), "problems": json.loads(r["problems"])} for r in rows]
+
+    def problems(self, code: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE code = ?", (code,)) if code else ("", ())
+        rows = self._query(f"SELECT * FROM problems {where} ORDER BY id", params)
+        return [dict(r) for r in rows]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by interaction type, response status and problem code."""
+        def counts(sql: str) -> dict[str, int]:
+            return {str(r[0]): r[1] for r in self._query(sql)}
+        return {
+            "requests": self._query("SELECT COUNT(*) FROM requests")[0][0],
+            "interactions": self._query("SELECT COUNT(*) FROM interactions")[0][0],
+            "user_properties": self._query("SELECT COUNT(*) FROM user_properties")[0][0],
+            "interactions_by_type": counts(
+                "SELECT type, COUNT(*) FROM interactions GROUP BY type ORDER BY type"),
+            "requests_by_status": counts(
+                "SELECT status, COUNT(*) FROM requests GROUP BY status ORDER BY status"),
+            "problems_by_code": counts(
+                "SELECT code, COUNT(*) FROM problems GROUP BY code ORDER BY code"),
+        }
+
+    def size_bytes(self) -> int:
+        """Bytes the database occupies (pages in use), for the memory benchmark."""
+        with self._lock:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+            size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return (pages - free) * size
+
+
+def _interaction_row(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    out["anonymous"] = bool(out["anonymous"])
+    return out

@@ -1,0 +1,132 @@
+"""pytest plugin: a `mock_spideo` fixture that just works.
+
+One live mock per test session (waitress, 127.0.0.1, a free port), reset before each
+test. MOCK_SPIDEO_HOST and MOCK_SPIDEO_PORT override where it listens.
+
+    def test_play_is_recorded(mock_spideo):
+        reply = mock_spideo.send({"type": "track", "event": "Video Content Started",
+                                  "userId": "u1", "properties": {"asset_id": "a1"}})
+        assert reply.status == 200
+        assert mock_spideo.interactions(user="u1")[0]["type"] == "play"
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+import urllib3
+
+from mock_spideo.app import create_app
+from mock_spideo.config import MockConfig
+from mock_spideo.server import DEFAULT_HOST, LiveServer
+from mock_spideo.state import MockState
+
+__all__ = ["MockSpideo", "Reply"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: status, headers and the decoded JSON body (None if not JSON)."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def code(self) -> str | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+
+class MockSpideo:
+    """A running mock Spideo and helpers to talk to it and read what it recorded."""
+
+    def __init__(self, server: LiveServer, config: MockConfig) -> None:
+        self.server = server
+        self.config = config
+        self.client, self.api_key = next(iter(config.clients.items()))
+        self._http = urllib3.PoolManager(retries=False, timeout=10)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def state(self) -> MockState:
+        return self.server.app.extensions["mock_spideo"]
+
+    def request(self, method: str, path: str, *, json: Any = None, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> Reply:
+        """Any request to the mock; `json` is encoded with Content-Type set."""
+        headers = dict(headers or {})
+        if json is not None:
+            body = orjson.dumps(json)
+            headers.setdefault("Content-Type", "application/json")
+        response = self._http.request(method, self.url + path, body=body, headers=headers,
+                                      redirect=False)
+        try:
+            decoded = orjson.loads(response.data) if response.data else None
+        except orjson.JSONDecodeError:
+            decoded = None
+        return Reply(response.status, dict(response.headers), decoded)
+
+    def segment_headers(self, api_key: str | None = None,
+                        client: str | None = None) -> dict[str, str]:
+        """The headers Segment sends to a direct destination."""
+        key = self.api_key if api_key is None else api_key
+        settings = base64.b64encode(orjson.dumps({"client": client or self.client})).decode()
+        return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
+                "X-Segment-Settings": settings, "Content-Type": "application/json",
+                "User-Agent": "Segment.io/1.0"}
+
+    def send(self, message: Any, *, api_key: str | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        """POST one message to /segment as Segment would."""
+        return self.request("POST", "/segment", body=orjson.dumps(message),
+                            headers={**self.segment_headers(api_key), **(headers or {})})
+
+    def rest(self, method: str, path: str, **kwargs: Any) -> Reply:
+        """A REST API call under /<client>/ with the client's key."""
+        headers = {"x-api-key": self.api_key, **kwargs.pop("headers", {})}
+        return self.request(method, f"/{self.client}{path}", headers=headers, **kwargs)
+
+    def interactions(self, **filters: Any) -> list[dict[str, Any]]:
+        """Recorded interactions (filters: user, type_, content, client, since)."""
+        return self.state.journal.interactions(**filters)
+
+    def user_properties(self) -> list[dict[str, Any]]:
+        return self.state.journal.user_property_sets()
+
+    def problems(self, code: str | None = None) -> list[dict[str, Any]]:
+        return self.state.journal.problems(code)
+
+    def add_faults(self, faults: Any) -> None:
+        self.state.faults.add(faults)
+
+    def load_catalog(self, items: list[dict[str, Any]]) -> None:
+        self.state.load_catalog(self.client, items)
+
+    def reset(self) -> None:
+        self.state.reset()
+
+
+@pytest.fixture(scope="session")
+def mock_spideo_server() -> Iterator[MockSpideo]:
+    """The session's mock Spideo (started once)."""
+    config = MockConfig()
+    host = os.environ.get("MOCK_SPIDEO_HOST", DEFAULT_HOST)
+    port = int(os.environ.get("MOCK_SPIDEO_PORT", "0"))
+    with LiveServer(create_app(config), host=host, port=port) as server:
+        yield MockSpideo(server, config)
+
+
+@pytest.fixture
+def mock_spideo(mock_spideo_server: MockSpideo) -> MockSpideo:
+    """A live mock Spideo, reset (journal, faults, catalog) before the test."""
+    mock_spideo_server.reset()
+    return mock_spideo_server

@@ -1,0 +1,79 @@
+"""Serving a WSGI app under waitress (a production server), in the foreground or in a
+background thread on a free port for tests and in-process simulations."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import Any
+
+from waitress import create_server, wasyncore
+
+__all__ = ["DEFAULT_HOST", "LiveServer"]
+
+DEFAULT_HOST = "127.0.0.1"
+# waitress warns on every queued request under load; a mock under test is meant to queue.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+class LiveServer:
+    """A WSGI app served by waitress in a background thread.
+
+        with LiveServer(create_app()) as server:
+            httpx.post(server.url + "/segment", ...)
+
+    Port 0 picks a free port. Binds 127.0.0.1 unless told otherwise.
+    """
+
+    def __init__(self, app: Any, host: str = DEFAULT_HOST, port: int = 0, threads: int = 8,
+                 connection_limit: int = 200) -> None:
+        self.app = app
+        self._server = create_server(app, host=host, port=port, threads=threads,
+                                     connection_limit=connection_limit, ident="spideo-sim",
+                                     clear_untrusted_proxy_headers=True)
+        self.host = host
+        self.port: int = self._server.effective_port  # type: ignore[union-attr]
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LiveServer:
+        self._thread = threading.Thread(target=self._loop, name=f"waitress:{self.port}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        """waitress's event loop, one short poll at a time so that stop() is prompt; the
+        sockets (keep-alive connections included) are closed here, in the loop's thread."""
+        server = self._server
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=0.1, map=server._map, count=1)
+        finally:
+            server.task_dispatcher.shutdown(timeout=5)
+            wasyncore.close_all(server._map)
+
+    def stop(self) -> None:
+        """Stop serving and close every socket; safe to call twice."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._thread.join(timeout=10)
+        self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (Ctrl-C raises KeyboardInterrupt
+        here, after every socket is closed)."""
+        self._loop()
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
