@@ -1,0 +1,338 @@
+"""How one viewer behaves: sessions over time, the viewing funnel, and Engage syncs.
+
+A `ViewerStream` yields one persona's messages lazily, in the order Segment receives
+them (receivedAt). Sessions arrive as a Poisson process whose rate follows a diurnal
+profile in the viewer's own timezone, with a weekend uplift. Inside a session a state
+machine walks: browse -> click -> details -> (buy) -> play -> heartbeats with pauses,
+seeks and buffering -> complete or exit -> review / binge the next episode. All
+randomness comes from one generator seeded by (seed, viewer), so streams are
+reproducible and independent of each other.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from simulator.catalog import Catalog, Title
+from simulator.engage import AudienceTracker
+from simulator.personas import Device, Persona
+from simulator.timefmt import iso
+
+__all__ = ["ViewerStream"]
+
+HOUR = 3_600_000
+DAY = 24 * HOUR
+_RAILS = ("home-trending", "home-continue", "because-you-watched", "new-releases", "search")
+_CUSTOM_EVENTS = ("Subtitles Enabled", "Profile Switched", "Notification Opened")
+_SCREENS = ("Home", "Browse", "Search", "My List")
+_HEX = "0123456789abcdef"
+
+
+class ViewerStream:
+    """One persona's messages, ordered by receivedAt, as (received_ms, index, seq, msg)."""
+
+    def __init__(self, persona: Persona, catalog: Catalog, profile: dict[str, Any], seed: int,
+                 start_ms: int, end_ms: int, sync_times: list[int]) -> None:
+        self.persona = persona
+        self.catalog = catalog
+        self.profile = profile
+        self.rng = random.Random(f"viewer:{seed}:{persona.index}")
+        self.start_ms, self.end_ms = start_ms, end_ms
+        self.sync_times = sync_times
+        self.behaviour = profile["behaviour"]
+        self.quality = profile["quality"]
+        self.heartbeat_ms = int(self.behaviour["heartbeat_interval"] * 1000)
+        self.pending: list[tuple[int, int, int, dict[str, Any]]] = []
+        self.seq = 0
+        self.logged_in = [False] * len(persona.devices)
+        self.audiences = AudienceTracker(profile["engage"], persona.user_id, self.rng)
+        entries = [t for titles in catalog.entry_points.values() for t in titles]
+        self.entries = entries
+        weights = [persona.tastes.get(t.genre, 1.0) for t in entries]
+        self.cum_weights = [sum(weights[: i + 1]) for i in range(len(weights))]
+        sessions = profile["sessions"]
+        weights_by_hour = sessions["diurnal"]
+        scale = sessions["per_day"] / sum(weights_by_hour)
+        self.hourly_rate = [w * scale for w in weights_by_hour]  # sessions per hour
+        self.uplift = sessions["weekend_uplift"]
+        self.max_rate = max(self.hourly_rate) * max(1.0, self.uplift)
+        self.offset_ms = persona.devices[0].utc_offset_hours * HOUR
+
+    # --- time ----------------------------------------------------------------------
+
+    def _rate(self, t: int) -> float:
+        local = t + self.offset_ms
+        hour = (local // HOUR) % 24
+        weekday = (local // DAY + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+        return self.hourly_rate[hour] * (self.uplift if weekday >= 5 else 1.0)
+
+    def _next_session(self, t: int) -> int:
+        """The next session start after t: thinning of a non-homogeneous Poisson process."""
+        rng = self.rng
+        while True:
+            t += int(rng.expovariate(self.max_rate) * HOUR) + 1
+            if t >= self.end_ms or rng.random() * self.max_rate < self._rate(t):
+                return t
+
+    # --- emitting --------------------------------------------------------------------
+
+    def _message_id(self) -> str:
+        h = f"{self.rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_HEX[8 + (int(h[16], 16) & 3)]}{h[17:20]}-{h[20:]}"
+
+    def _push(self, message: dict[str, Any], t: int, device: Device | None) -> None:
+        """Stamp the four times (see simulator.messages) and queue by receivedAt."""
+        rng, quality = self.rng, self.quality
+        skew = device.clock_skew_ms if device else 0
+        if device is None:
+            delay = 0
+        elif rng.random() < quality["late_arrival"]:
+            delay = int(rng.uniform(quality["late_seconds"]["min"],
+                                    quality["late_seconds"]["max"]) * 1000)
+        else:
+            delay = rng.randint(20, 3000)
+        latency = rng.randint(20, 400)
+        received = t + delay + latency
+        message["timestamp"] = iso(t + latency)
+        message["originalTimestamp"] = iso(t + skew)
+        message["sentAt"] = iso(t + delay + skew)
+        message["receivedAt"] = iso(received)
+        self.seq += 1
+        heapq.heappush(self.pending, (received, self.persona.index, self.seq, message))
+        if device is not None and rng.random() < quality["duplicate"]:
+            resend = rng.randint(30_000, 300_000)
+            copy = dict(message)
+            copy["sentAt"] = iso(t + delay + resend + skew)
+            copy["receivedAt"] = iso(received + resend)
+            self.seq += 1
+            heapq.heappush(self.pending, (received + resend, self.persona.index, self.seq, copy))
+
+    def _track(self, device: Device, user: str | None, event: str, properties: dict[str, Any],
+               t: int) -> None:
+        message = {"type": "track", "event": event, "properties": properties,
+                   "anonymousId": device.anonymous_id, "messageId": self._message_id(),
+                   "context": device.context, "integrations": {}, "version": 2}
+        if user:
+            message["userId"] = user
+        self._push(message, t, device)
+
+    def _screen(self, device: Device, user: str | None, name: str, t: int) -> None:
+        kind = "page" if device.is_web else "screen"
+        message = {"type": kind, "name": name,
+                   "properties": {"name": name, "path": f"/{name.lower().replace(' ', '-')}"},
+                   "anonymousId": device.anonymous_id, "messageId": self._message_id(),
+                   "context": device.context, "integrations": {}, "version": 2}
+        if user:
+            message["userId"] = user
+        self._push(message, t, device)
+
+    def _identify(self, device: Device, t: int) -> None:
+        message = {"type": "identify", "userId": self.persona.user_id,
+                   "anonymousId": device.anonymous_id, "traits": self.persona.traits,
+                   "messageId": self._message_id(), "context": device.context,
+                   "integrations": {}, "version": 2}
+        self._push(message, t, device)
+
+    # --- the session state machine ---------------------------------------------------
+
+    def _pick_title(self) -> Title:
+        x = self.rng.random() * self.cum_weights[-1]
+        return self.entries[bisect.bisect(self.cum_weights, x)]
+
+    def _session(self, t: int) -> int:
+        """Generate one session starting at t; returns when it ends."""
+        rng, b, persona = self.rng, self.behaviour, self.persona
+        slot = rng.randrange(len(persona.devices))
+        device = persona.devices[slot]
+        sessions = self.profile["sessions"]
+        user: str | None = None
+        if persona.identified and self.logged_in[slot] and rng.random() >= sessions[
+                "anonymous_start"]:
+            user = persona.user_id
+        login_at = None
+        if persona.identified and user is None and rng.random() < sessions["login_in_session"]:
+            login_at = rng.randint(1, b["browse_pages"]["max"])
+        if not device.is_web:
+            self._track(device, user, "Application Opened", {"from_background": False}, t)
+        for page in range(rng.randint(b["browse_pages"]["min"], b["browse_pages"]["max"])):
+            t += rng.randint(3_000, 40_000)
+            self._screen(device, user, rng.choice(_SCREENS), t)
+            if login_at is not None and page + 1 >= login_at and user is None:
+                t += rng.randint(5_000, 30_000)
+                self._identify(device, t)
+                user, self.logged_in[slot] = persona.user_id, True
+        if rng.random() < self.quality["noise_custom_events"]:
+            t += rng.randint(1_000, 10_000)
+            self._track(device, user, rng.choice(_CUSTOM_EVENTS), {"source": "settings"}, t)
+        for _ in range(rng.randint(b["clicks_per_session"]["min"], b["clicks_per_session"]["max"])):
+            t = self._funnel(device, user, t)
+        return t
+
+    def _product(self, title: Title) -> dict[str, Any]:
+        product = {"product_id": title.asset_id, "sku": title.asset_id.upper(),
+                   "name": title.title, "category": title.genre}
+        if title.price is not None:
+            product["price"] = title.price
+        return product
+
+    def _funnel(self, device: Device, user: str | None, t: int) -> int:
+        rng, b = self.rng, self.behaviour
+        title = self._pick_title()
+        t += rng.randint(2_000, 30_000)
+        self._track(device, user, "Product Clicked",
+                    {**self._product(title), "position": rng.randint(1, 20),
+                     "list_id": rng.choice(_RAILS)}, t)
+        if rng.random() >= b["view_details"]:
+            return t
+        t += rng.randint(1_000, 5_000)
+        self._track(device, user, "Product Viewed", self._product(title), t)
+        if rng.random() < b["wishlist"]:
+            t += rng.randint(2_000, 20_000)
+            self._track(device, user, "Product Added to Wishlist", self._product(title), t)
+        if rng.random() < b["share"]:
+            t += rng.randint(2_000, 20_000)
+            self._track(device, user, "Product Shared",
+                        {**self._product(title), "share_via": rng.choice(["link", "sms"])}, t)
+        if rng.random() >= b["play_after_details"]:
+            return t
+        if title.price is not None:
+            if user is None or rng.random() >= b["purchase"]:
+                return t
+            t += rng.randint(10_000, 60_000)
+            order_id = f"ord_{rng.getrandbits(40):010x}"
+            self._track(device, user, "Order Completed", {
+                "order_id": order_id, "total": title.price, "revenue": title.price,
+                "currency": "EUR", "products": [{**self._product(title), "quantity": 1}]}, t)
+            self.audiences.order(t)
+        binge = 0
+        while True:
+            t, completed = self._play(device, user, title, t + rng.randint(2_000, 10_000))
+            if not completed:
+                return t
+            if rng.random() < b["review"]:
+                t += rng.randint(5_000, 60_000)
+                self._track(device, user, "Product Reviewed",
+                            {"product_id": title.asset_id, "review_id": f"rev_{self.seq}",
+                             "rating": rng.randint(1, 5)}, t)
+            nxt = self.catalog.by_id.get(title.next_asset_id) if title.next_asset_id else None
+            if nxt is None or binge >= b["max_binge"] or rng.random() >= b["binge"]:
+                return t
+            binge += 1
+            title = nxt
+
+    def _play(self, device: Device, user: str | None, title: Title, t: int) -> tuple[int, bool]:
+        """One playback: start, heartbeats, pauses, seeks, buffering, complete or exit."""
+        rng, b = self.rng, self.behaviour
+        session_id = f"ses_{rng.getrandbits(48):012x}"
+        total = title.duration
+        asset = title.asset_id
+        self._track(device, user, "Video Playback Started", {
+            "session_id": session_id, "content_asset_ids": [asset], "position": 0,
+            "total_length": total, "livestream": title.livestream,
+            "video_player": "spideo-player", "sound": 80, "full_screen": device.type == "tv",
+            "quality": "hd"}, t)
+        content = {"session_id": session_id, "asset_id": asset, "title": title.title,
+                   "genre": title.genre, "program": title.program, "season": title.season,
+                   "episode": title.episode, "position": 0, "total_length": total,
+                   "livestream": title.livestream, "airdate": title.airdate,
+                   "channel": title.channel, "publisher": title.publisher,
+                   "keywords": [title.genre, title.kind]}
+        started = dict(content)
+        if rng.random() < self.quality["broken"]:
+            del started["asset_id"]
+        t += rng.randint(500, 3_000)
+        self._track(device, user, "Video Content Started", started, t)
+        self.audiences.play(t)
+        completed = rng.random() < b["complete"]
+        watched = total if completed else max(1, int(total * rng.uniform(
+            b["watch_share"]["min"], b["watch_share"]["max"])))
+        step = self.heartbeat_ms
+        pause_at = rng.randrange(watched) if rng.random() < b["pause"] else -1
+        seek_at = rng.randrange(watched) if rng.random() < b["seek"] else -1
+        buffer_at = rng.randrange(watched) if rng.random() < b["buffer"] else -1
+        base, position = t, 0
+        while True:
+            nxt = position + step // 1000
+            for mark, handler in ((pause_at, self._pause), (seek_at, self._seek),
+                                  (buffer_at, self._buffer)):
+                if position <= mark < nxt and mark < watched:
+                    base = handler(device, user, session_id, asset, mark,
+                                   base + mark * 1000) - mark * 1000
+            if nxt >= watched:
+                break
+            position = nxt
+            self._track(device, user, "Video Content Playing",
+                        {"session_id": session_id, "asset_id": asset, "position": position,
+                         "total_length": total, "livestream": title.livestream},
+                        base + position * 1000)
+        t = base + watched * 1000
+        if completed:
+            self._track(device, user, "Video Content Completed",
+                        {**content, "position": total}, t)
+            self._track(device, user, "Video Playback Completed",
+                        {"session_id": session_id, "content_asset_id": asset,
+                         "position": total, "total_length": total}, t + 200)
+            self.audiences.complete(t)
+        else:
+            self._track(device, user, "Video Playback Exited",
+                        {"session_id": session_id, "content_asset_id": asset,
+                         "position": watched, "total_length": total}, t)
+        return t + 500, completed
+
+    def _pause(self, device: Device, user: str | None, session_id: str, asset: str,
+               position: int, t: int) -> int:
+        self._track(device, user, "Video Playback Paused",
+                    {"session_id": session_id, "content_asset_id": asset, "position": position}, t)
+        t += self.rng.randint(5_000, 300_000)
+        self._track(device, user, "Video Playback Resumed",
+                    {"session_id": session_id, "content_asset_id": asset, "position": position}, t)
+        return t
+
+    def _seek(self, device: Device, user: str | None, session_id: str, asset: str,
+              position: int, t: int) -> int:
+        target = position + self.rng.randint(-60, 120)
+        props = {"session_id": session_id, "content_asset_id": asset, "position": position,
+                 "seek_position": max(0, target)}
+        self._track(device, user, "Video Playback Seek Started", props, t)
+        self._track(device, user, "Video Playback Seek Completed", props, t + 800)
+        return t + 1_000
+
+    def _buffer(self, device: Device, user: str | None, session_id: str, asset: str,
+                position: int, t: int) -> int:
+        props = {"session_id": session_id, "content_asset_id": asset, "position": position}
+        self._track(device, user, "Video Playback Buffer Started", props, t)
+        t += self.rng.randint(500, 8_000)
+        self._track(device, user, "Video Playback Buffer Completed", props, t)
+        return t
+
+    # --- the stream ------------------------------------------------------------------
+
+    def _sync(self, at: int, first: bool) -> None:
+        if not self.persona.identified or not any(self.logged_in):
+            return
+        for message, t in self.audiences.sync(at, first, self._message_id):
+            self._push(message, t, None)
+
+    def _release(self, before: int) -> Iterator[tuple[int, int, int, dict[str, Any]]]:
+        pending = self.pending
+        while pending and pending[0][0] < before:
+            yield heapq.heappop(pending)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, dict[str, Any]]]:
+        t, syncs = self.start_ms, 0
+        while True:
+            t = self._next_session(t)
+            limit = min(t, self.end_ms)
+            while syncs < len(self.sync_times) and self.sync_times[syncs] <= limit:
+                self._sync(self.sync_times[syncs], first=syncs == 0)
+                syncs += 1
+            if t >= self.end_ms:
+                break
+            yield from self._release(t)
+            t = self._session(t)
+        yield from self._release(math.inf)  # type: ignore[arg-type]

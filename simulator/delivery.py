@@ -1,0 +1,329 @@
+"""Delivering messages the way Segment delivers to a direct destination.
+
+- Routing: the `integrations` object is opt-out ({"All": true} by default); a message
+  with {"Spideo": false}, or {"All": false} without {"Spideo": true}, is not sent.
+  Types the destination does not accept are filtered unless `send_all`.
+- Headers: Basic auth with the apiKey and a colon, X-Segment-Settings with the other
+  settings, Content-Type, User-Agent Segment.io/1.0, Accept */*, keep-alive.
+- Retries: 429, 408, 423, 5xx except 501, connection errors and timeouts are retried
+  with randomized ("full jitter") exponential backoff, honouring Retry-After, within a
+  window (4 hours by default); 400, 401, 403, 501 and other 4xx are discarded.
+- Every message ends with exactly one Outcome: delivered, discarded, filtered or failed.
+
+Waiting goes through a Clock: real time compressed by a scale for simulations, or a
+fake clock for tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import orjson
+import urllib3
+from urllib3.exceptions import HTTPError as TransportError
+
+__all__ = [
+    "Clock",
+    "Deliverer",
+    "Destination",
+    "FakeClock",
+    "Ledger",
+    "Outcome",
+    "RetryPolicy",
+    "ScaledClock",
+    "route",
+]
+
+OutcomeKind = Literal["delivered", "discarded", "filtered", "failed"]
+ACCEPTED_TYPES = frozenset({"track", "identify"})
+
+
+class Clock(Protocol):
+    """Where delivery reads the time and waits."""
+
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class ScaledClock:
+    """Real time, with waits compressed: scale=3600 waits one real second per hour."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._origin) * self.scale
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds / self.scale)
+
+
+class FakeClock:
+    """Simulated time that advances only when delivery waits (for tests)."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self._now += max(0.0, seconds)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A direct-destination endpoint and the settings Segment sends with each message."""
+
+    url: str
+    api_key: str
+    client: str
+    name: str = "Spideo"
+
+    def headers(self) -> dict[str, str]:
+        settings = base64.b64encode(orjson.dumps({"client": self.client})).decode()
+        return {
+            "Authorization": "Basic " + base64.b64encode(f"{self.api_key}:".encode()).decode(),
+            "X-Segment-Settings": settings,
+            "Content-Type": "application/json",
+            "User-Agent": "Segment.io/1.0",
+            "Accept": "*/*",
+            "Cache-Control": "no-cache",
+            "Connection": "keep-alive",
+        }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which answers are retried, and how long to wait between attempts."""
+
+    window_s: float = 4 * 3600
+    base_s: float = 1.0
+    cap_s: float = 600.0
+    timeout_s: float = 10.0
+
+    @staticmethod
+    def retryable(status: int) -> bool:
+        return status in (408, 423, 429) or (status >= 500 and status != 501)
+
+    def backoff(self, attempt: int, rng: random.Random, retry_after: float | None) -> float:
+        """Seconds to wait after a failed attempt (1-based): full jitter, capped; a
+        Retry-After header is a floor."""
+        ceiling = min(self.cap_s, self.base_s * 2 ** (attempt - 1))
+        wait_s = rng.uniform(ceiling / 2, ceiling)
+        return max(wait_s, retry_after) if retry_after is not None else wait_s
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message: its kind, last status, attempts and the reason."""
+
+    kind: OutcomeKind
+    message_id: str | None
+    type: str | None
+    event: str | None
+    status: int | None = None
+    attempts: int = 0
+    message: str = ""
+    code: str | None = None
+    body: dict[str, Any] | None = None
+    waited_s: float = 0.0
+
+
+def route(message: Any, destination: str = "Spideo", send_all: bool = False) -> str | None:
+    """Why Segment would not send this message to the destination, or None to send it."""
+    if not isinstance(message, dict):
+        return None
+    integrations = message.get("integrations")
+    if isinstance(integrations, dict):
+        named = integrations.get(destination)
+        if named is False or (named is None and integrations.get("All", True) is False):
+            return f"integrations object turns {destination} off"
+        if isinstance(named, dict) and named.get("enabled") is False:
+            return f"integrations object turns {destination} off"
+    kind = message.get("type")
+    if not send_all and kind not in ACCEPTED_TYPES:
+        return f"{destination} does not accept '{kind}' calls"
+    return None
+
+
+def _retry_after(response: urllib3.BaseHTTPResponse) -> float | None:
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+def _reply(response: urllib3.BaseHTTPResponse) -> dict[str, Any] | None:
+    try:
+        body = orjson.loads(response.data)
+    except (orjson.JSONDecodeError, TransportError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+class Deliverer:
+    """Sends messages to one destination with Segment's semantics, N at a time."""
+
+    def __init__(self, destination: Destination, *, policy: RetryPolicy | None = None,
+                 clock: Clock | None = None, workers: int = 4, seed: int = 0,
+                 send_all: bool = False) -> None:
+        self.destination = destination
+        self.policy = policy or RetryPolicy()
+        self.clock = clock or ScaledClock()
+        self.workers = max(1, workers)
+        self.send_all = send_all
+        self._rng = random.Random(seed)
+        self._rng_lock = threading.Lock()
+        self._headers = destination.headers()
+        # One keep-alive pool, a connection per worker (urllib3: fast and thread-safe).
+        self._http = urllib3.PoolManager(
+            num_pools=4, maxsize=self.workers, block=True, retries=False,
+            timeout=urllib3.Timeout(total=self.policy.timeout_s))
+
+    def close(self) -> None:
+        self._http.clear()
+
+    def __enter__(self) -> Deliverer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def deliver(self, message: Any, body: bytes | None = None) -> Outcome:
+        """Deliver one message (retrying as Segment does) and return its outcome."""
+        fields = message if isinstance(message, dict) else {}
+        ident = (fields.get("messageId"), fields.get("type"),
+                 fields.get("event") if isinstance(fields.get("event"), str) else None)
+        reason = route(message, self.destination.name, self.send_all)
+        if reason:
+            return Outcome("filtered", *ident, message=reason)
+        body = body if body is not None else orjson.dumps(message)
+        started = self.clock.now()
+        attempt, waited = 0, 0.0
+        while True:
+            attempt += 1
+            status, reply, retry_after, error = None, None, None, ""
+            try:
+                response = self._http.request("POST", self.destination.url, body=body,
+                                              headers=self._headers, redirect=False)
+                status, reply = response.status, _reply(response)
+                retry_after = _retry_after(response)
+            except TransportError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            text = (reply or {}).get("message", error) if reply or error else ""
+            code = (reply or {}).get("code")
+            if status is not None and 200 <= status < 300:
+                return Outcome("delivered", *ident, status, attempt, text, code, reply, waited)
+            if status is not None and not self.policy.retryable(status):
+                return Outcome("discarded", *ident, status, attempt, text, code, reply, waited)
+            with self._rng_lock:
+                pause = self.policy.backoff(attempt, self._rng, retry_after)
+            if self.clock.now() + pause - started > self.policy.window_s:
+                return Outcome("failed", *ident, status, attempt,
+                               text or f"retries exhausted after {attempt} attempts", code,
+                               reply, waited)
+            self.clock.sleep(pause)
+            waited += pause
+
+    def deliver_all(self, messages: Iterable[Any],
+                    on_outcome: Callable[[Any, Outcome], None] | None = None) -> Ledger:
+        """Deliver a stream with N workers; every message gets exactly one outcome."""
+        ledger = Ledger()
+        lock = threading.Lock()
+
+        def record(message: Any, outcome: Outcome) -> None:
+            with lock:
+                ledger.add(outcome)
+                if on_outcome:
+                    on_outcome(message, outcome)
+
+        def finished(future: Future, message: Any) -> None:
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a bug must not lose the message: it fails, visibly
+                fields = message if isinstance(message, dict) else {}
+                outcome = Outcome("failed", fields.get("messageId"), fields.get("type"),
+                                  None, message=f"delivery error: {type(exc).__name__}: {exc}")
+            record(message, outcome)
+
+        if self.workers == 1:
+            for message in messages:
+                ledger.sent += 1
+                record(message, self.deliver(message))
+            return ledger
+        in_flight: set[Future] = set()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="delivery") as pool:
+            for message in messages:
+                ledger.sent += 1
+                future = pool.submit(self.deliver, message)
+                future.add_done_callback(lambda f, m=message: finished(f, m))
+                in_flight.add(future)
+                if len(in_flight) >= self.workers * 4:
+                    in_flight = wait(in_flight, return_when=FIRST_COMPLETED).not_done
+        return ledger
+
+
+@dataclass
+class Ledger:
+    """Counts of outcomes, statuses, retries and problem codes, with an example each."""
+
+    sent: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    retried_messages: int = 0
+    recorded_interactions: int = 0
+    recorded_user_properties: int = 0
+    interactions_by_type: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def retries(self) -> int:
+        return self.attempts - self.total + self.outcomes["filtered"]
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.kind] += 1
+        self.attempts += outcome.attempts
+        if outcome.attempts > 1:
+            self.retried_messages += 1
+        if outcome.status is not None:
+            self.statuses[outcome.status] += 1
+        body = outcome.body or {}
+        codes = [outcome.code] if outcome.code else []
+        codes += [p.get("code") for p in body.get("problems", []) if isinstance(p, dict)]
+        if outcome.kind == "failed" and not codes:
+            codes.append("delivery_failed")
+        for code in codes:
+            self.codes[code] += 1
+            self.examples.setdefault(code, f"{outcome.event or outcome.type}: {outcome.message}"
+                                     if outcome.message else str(outcome.event or outcome.type))
+        if outcome.kind == "delivered" and body.get("status") == "recorded":
+            interactions = body.get("interactions") or []
+            self.recorded_interactions += len(interactions)
+            self.recorded_user_properties += len(body.get("user_properties") or [])
+            for item in interactions:
+                self.interactions_by_type[item.get("type")] += 1

@@ -1,0 +1,162 @@
+"""`spideo-sim simulate`: generate a Segment source, deliver it, and account for it.
+
+Starts mock_spideo in-process under waitress on 127.0.0.1 and a free port (or delivers
+to `--target`), loads the generated catalog into the mock, streams the messages through
+Segment's delivery semantics, then checks conservation: every message has exactly one
+outcome, and (in-process) what the mock recorded equals what was delivered and mapped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mock_spideo import LiveServer, MockConfig, create_app
+from mock_spideo.journal import Journal
+from simulator.delivery import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
+from simulator.stream import Simulation
+
+__all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
+
+
+@dataclass
+class SimulationSettings:
+    """What to simulate and where to deliver it."""
+
+    users: int | None = None
+    days: float = 1.0
+    seed: int = 1
+    start: str | None = None
+    profile: str | None = None
+    target: str | None = None  # full endpoint URL, e.g. https://host/segment
+    api_key: str = "demo-key"
+    client: str = "demo"
+    faults: str | None = None
+    workers: int = 2
+    time_scale: float = 3600.0
+    send_all: bool = False
+    limit: int | None = None
+    retry_window_s: float = 4 * 3600
+
+
+@dataclass
+class SimulationResult:
+    """Everything the report shows."""
+
+    settings: SimulationSettings
+    messages_by_type: Counter = field(default_factory=Counter)
+    messages_by_event: Counter = field(default_factory=Counter)
+    ledger: Ledger = field(default_factory=Ledger)
+    seconds: float = 0.0
+    interactions_by_type: dict[str, int] = field(default_factory=dict)
+    interactions_by_hour: dict[str, int] = field(default_factory=dict)
+    user_properties: int = 0
+    problems_by_code: dict[str, int] = field(default_factory=dict)
+    problem_examples: dict[str, str] = field(default_factory=dict)
+    error_codes: set[str] = field(default_factory=set)
+    conservation: dict[str, Any] = field(default_factory=dict)
+    expected_codes: set[str] = field(default_factory=set)
+    mock_url: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.messages_by_type.values())
+
+    @property
+    def unexpected_errors(self) -> set[str]:
+        return self.error_codes - self.expected_codes
+
+
+def _load_faults(path: str) -> Any:
+    text = Path(path).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def run_simulation(settings: SimulationSettings,
+                   progress: Callable[[int], None] | None = None) -> SimulationResult:
+    """Run one simulation end to end and return its accounting."""
+    sim = Simulation.from_options(users=settings.users, days=settings.days, seed=settings.seed,
+                                  start=settings.start, profile=settings.profile)
+    result = SimulationResult(settings)
+    if sim.profile["quality"]["broken"] > 0:
+        result.expected_codes.add("missing_content_id")
+    if settings.send_all:
+        result.expected_codes.add("unsupported_type")
+    with ExitStack() as stack:
+        journal: Journal | None = None
+        if settings.target:
+            url = settings.target
+        else:
+            app = create_app(MockConfig(clients={settings.client: settings.api_key}))
+            state = app.extensions["mock_spideo"]
+            state.load_catalog(settings.client, sim.catalog.to_mock_payload())
+            if settings.faults:
+                state.faults.add(_load_faults(settings.faults))
+                result.expected_codes.add("injected_fault")
+            server = stack.enter_context(LiveServer(app, threads=max(4, settings.workers)))
+            url = server.url + "/segment"
+            result.mock_url = server.url
+            journal = state.journal
+        destination = Destination(url, settings.api_key, settings.client)
+        deliverer = stack.enter_context(Deliverer(
+            destination, policy=RetryPolicy(window_s=settings.retry_window_s),
+            clock=ScaledClock(settings.time_scale), workers=settings.workers,
+            seed=settings.seed, send_all=settings.send_all))
+
+        def counted() -> Iterator[dict[str, Any]]:
+            for number, message in enumerate(sim.messages(), start=1):
+                result.messages_by_type[message["type"]] += 1
+                result.messages_by_event[message.get("event") or message["type"]] += 1
+                yield message
+                if progress and number % 500 == 0:
+                    progress(number)
+                if settings.limit and number >= settings.limit:
+                    break
+
+        started = time.perf_counter()
+        result.ledger = deliverer.deliver_all(counted())
+        result.seconds = time.perf_counter() - started
+        if progress:
+            progress(result.total)
+        _account(result, journal)
+    return result
+
+
+def _account(result: SimulationResult, journal: Journal | None) -> None:
+    ledger = result.ledger
+    checks: dict[str, Any] = {
+        "every_message_has_one_outcome": ledger.total == ledger.sent == result.total,
+    }
+    if journal is not None:
+        stats = journal.stats()
+        result.interactions_by_type = stats["interactions_by_type"]
+        result.user_properties = stats["user_properties"]
+        result.problems_by_code = stats["problems_by_code"]
+        for row in journal.problems():
+            result.problem_examples.setdefault(row["code"], row["message"])
+            if row["severity"] == "error":
+                result.error_codes.add(row["code"])
+        hours: Counter = Counter()
+        for row in journal.interactions():
+            hours[row["timestamp"][:13] + ":00Z"] += 1
+        result.interactions_by_hour = dict(sorted(hours.items()))
+        checks["recorded_equals_delivered"] = (
+            stats["interactions"] == ledger.recorded_interactions
+            and stats["user_properties"] == ledger.recorded_user_properties)
+        checks["nothing_recorded_twice"] = journal.doubled_interactions() == 0
+    else:
+        result.interactions_by_type = dict(ledger.interactions_by_type)
+        result.user_properties = ledger.recorded_user_properties
+        result.problems_by_code = dict(ledger.codes)
+        result.problem_examples = dict(ledger.examples)
+        result.error_codes = {code for code in ledger.codes if code not in (
+            "duplicate_message", "unknown_content", "no_rule", "no_user_properties")}
+    checks["ok"] = all(v for k, v in checks.items())
+    result.conservation = checks

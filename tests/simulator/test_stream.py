@@ -1,0 +1,144 @@
+"""The generated stream: spec-valid, reproducible, ordered, and faithful to the profile."""
+
+import hashlib
+from collections import Counter, defaultdict
+from datetime import datetime
+from itertools import pairwise
+
+import orjson
+import pytest
+
+from simulator.profile import load_profile
+from simulator.schemas import message_validator
+from simulator.stream import Simulation
+
+
+def ms(text):
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def test_at_least_ten_thousand_messages_pass_the_schema(day_of_messages):
+    _, messages = day_of_messages
+    assert len(messages) >= 10_000
+    validator = message_validator()
+    errors = [(m.get("event") or m["type"], e.message) for m in messages
+              for e in validator.iter_errors(m)]
+    assert errors == [], errors[:5]
+
+
+def test_the_schema_rejects_a_broken_message(day_of_messages):
+    _, messages = day_of_messages
+    broken = {k: v for k, v in messages[0].items() if k not in ("userId", "anonymousId")}
+    assert list(message_validator().iter_errors(broken))
+
+
+def digest(sim):
+    h = hashlib.sha256()
+    for message in sim.messages():
+        h.update(orjson.dumps(message))
+    return h.hexdigest()
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes():
+    profile = load_profile(**{"population.users": 8})
+    first = digest(Simulation(profile=profile, seed=7))
+    assert first == digest(Simulation(profile=load_profile(**{"population.users": 8}), seed=7))
+    assert first != digest(Simulation(profile=profile, seed=8))
+
+
+def test_stream_is_ordered_by_received_at(day_of_messages):
+    _, messages = day_of_messages
+    received = [m["receivedAt"] for m in messages]
+    assert received == sorted(received)
+
+
+def test_timestamp_follows_the_clock_skew_formula(day_of_messages):
+    _, messages = day_of_messages
+    for m in messages:
+        expected = ms(m["receivedAt"]) - (ms(m["sentAt"]) - ms(m["originalTimestamp"]))
+        assert ms(m["timestamp"]) == expected, m["messageId"]
+
+
+def test_some_devices_have_skewed_clocks(day_of_messages):
+    _, messages = day_of_messages
+    skewed = {m["context"]["device"]["id"] for m in messages if "device" in m["context"]
+              and abs(ms(m["originalTimestamp"]) - ms(m["timestamp"])) > 1000}
+    assert skewed, "the default profile has 5% of devices with a skewed clock"
+
+
+def test_funnel_order_within_each_playback_session(day_of_messages):
+    _, messages = day_of_messages
+    order = {"Video Playback Started": 0, "Video Content Started": 1,
+             "Video Content Playing": 2, "Video Content Completed": 3,
+             "Video Playback Completed": 4, "Video Playback Exited": 4}
+    sessions, seen = defaultdict(list), set()
+    for m in messages:
+        if m.get("event") in order and m["messageId"] not in seen:  # skip resent duplicates
+            seen.add(m["messageId"])
+            session = sessions[m["properties"]["session_id"]]
+            session.append((ms(m["originalTimestamp"]), order[m["event"]]))
+    assert len(sessions) > 20
+    for session_id, steps in sessions.items():
+        ranks = [rank for _, rank in sorted(steps)]
+        assert ranks == sorted(ranks), f"session {session_id} out of order: {ranks}"
+        assert ranks[0] == 0, f"session {session_id} does not start with Playback Started"
+
+
+def test_heartbeats_follow_the_configured_interval(day_of_messages):
+    _, messages = day_of_messages
+    positions = defaultdict(list)
+    for m in messages:
+        if m.get("event") == "Video Content Playing":
+            positions[m["properties"]["session_id"]].append(m["properties"]["position"])
+    gaps = Counter(b - a for p in positions.values() for a, b in pairwise(sorted(set(p))))
+    assert set(gaps) == {10}
+
+
+def test_anonymous_browsing_then_login_keeps_the_anonymous_id(day_of_messages):
+    _, messages = day_of_messages
+    logins = [m for m in messages if m["type"] == "identify" and "personas" not in m["context"]]
+    assert logins
+    for login in logins:
+        assert login["anonymousId"] and login["userId"]
+        assert "email" in login["traits"]
+
+
+def test_configured_rates_hold_within_tolerance():
+    profile = load_profile(**{"population.users": 30})
+    profile["quality"].update(duplicate=0.05, late_arrival=0.05, broken=0.2,
+                              noise_custom_events=0.5)
+    messages = list(Simulation(profile=profile, seed=3).messages())
+    device_messages = [m for m in messages if "personas" not in m["context"]]
+    ids = Counter(m["messageId"] for m in device_messages)
+    duplicate_share = sum(n - 1 for n in ids.values()) / len(ids)
+    assert 0.035 < duplicate_share < 0.065, duplicate_share
+    late = sum(1 for m in device_messages
+               if ms(m["receivedAt"]) - ms(m["timestamp"]) >= 600_000) / len(device_messages)
+    assert 0.035 < late < 0.065, late
+    starts = [m for m in messages if m.get("event") == "Video Content Started"]
+    broken = sum(1 for m in starts if "asset_id" not in m["properties"]) / len(starts)
+    assert 0.1 < broken < 0.3, broken
+
+
+def test_noise_and_events_the_default_mapping_reads_are_present(day_of_messages):
+    _, messages = day_of_messages
+    events = Counter(m.get("event") for m in messages)
+    types = Counter(m["type"] for m in messages)
+    assert types["page"] + types["screen"] > 0
+    for event in ("Product Clicked", "Product Viewed", "Video Playback Started",
+                  "Video Content Started", "Video Content Playing", "Video Content Completed"):
+        assert events[event] > 0, event
+
+
+def test_catalog_export_matches_generated_asset_ids(day_of_messages):
+    sim, messages = day_of_messages
+    exported = {item["id"] for item in sim.catalog.to_mock_payload()}
+    played = {m["properties"]["asset_id"] for m in messages
+              if m.get("event") == "Video Content Started" and "asset_id" in m["properties"]}
+    assert played and played <= exported
+
+
+@pytest.mark.parametrize("users", [1, 5])
+def test_small_populations_work(users):
+    profile = load_profile(**{"population.users": users})
+    assert isinstance(list(Simulation(profile=profile, seed=2).messages()), list)
