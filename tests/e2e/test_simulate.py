@@ -1,0 +1,70 @@
+"""End to end: generate, deliver through Segment semantics to the mock, account for it."""
+
+import json
+
+from click.testing import CliRunner
+
+from simulator.cli import main
+from simulator.simulate import SimulationSettings, run_simulation
+
+
+def test_simulation_records_plays_and_conserves_every_message():
+    result = run_simulation(SimulationSettings(users=6, seed=2, days=0.5))
+    assert result.total > 100
+    assert result.conservation == {"every_message_has_one_outcome": True,
+                                   "recorded_equals_delivered": True,
+                                   "nothing_recorded_twice": True, "ok": True}
+    assert result.interactions_by_type.get("play", 0) > 0
+    assert result.ledger.outcomes["filtered"] == result.messages_by_type["page"] + (
+        result.messages_by_type["screen"])
+
+
+def test_with_faults_nothing_is_lost_or_doubled(tmp_path):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("seed: 4\nfaults:\n"
+                      "  - {name: flaky, status: 503, rate: 0.1}\n"
+                      "  - {name: burst, status: 429, times: 20, retry_after: 1}\n"
+                      "  - {name: cut, drop: true, times: 5}\n")
+    result = run_simulation(SimulationSettings(users=5, seed=3, days=0.5, faults=str(faults),
+                                               time_scale=100_000))
+    assert result.conservation["ok"], result.conservation
+    assert result.ledger.retries > 20
+    assert result.ledger.outcomes["failed"] == 0
+    assert result.unexpected_errors == set()
+
+
+def test_the_command_prints_tables_and_writes_reports(tmp_path):
+    runner = CliRunner()
+    outcome = runner.invoke(main, ["simulate", "--users", "6", "--days", "0.5", "--seed", "4",
+                                   "--out", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Interactions recorded by Spideo" in outcome.output
+    assert "Conservation: OK" in outcome.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    for key in ("total", "by_type"):
+        assert key in report["messages"]
+    assert set(report["outcomes"]) == {"delivered", "discarded", "filtered", "failed"}
+    assert report["conservation"]["ok"] is True
+    assert report["interactions"]["total"] == sum(report["interactions"]["by_type"].values())
+    assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+def test_strict_exits_3_on_errors_the_profile_did_not_cause(tmp_path):
+    from mock_spideo import LiveServer, create_app
+    runner = CliRunner()
+    with LiveServer(create_app()) as server:
+        args = ["simulate", "--users", "2", "--days", "0.2", "--out", str(tmp_path),
+                "--target", server.url + "/segment", "--api-key", "wrong-key"]
+        relaxed = runner.invoke(main, args)
+        strict = runner.invoke(main, [*args, "--strict"])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert strict.exit_code == 3, strict.output
+    assert "bad_api_key" in strict.output
+
+
+def test_deliberately_broken_messages_are_expected_under_strict(tmp_path):
+    profile = tmp_path / "broken.yaml"
+    profile.write_text("quality: {broken: 0.5}\n")
+    result = run_simulation(SimulationSettings(users=8, days=0.5, profile=str(profile)))
+    assert "missing_content_id" in result.error_codes
+    assert result.unexpected_errors == set()
