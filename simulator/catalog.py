@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from faker import Faker
@@ -85,7 +86,7 @@ def build_catalog(profile: dict[str, Any], seed: int) -> Catalog:
         kind = rng.choices(kinds, weights)[0]
         genre = rng.choice(genres)
         name = " ".join(w.capitalize() for w in fake.words(rng.randint(1, 3)))
-        airdate = fake.date_between("-20y", "-1d").isoformat()
+        airdate = fake.date_between(date(2005, 1, 1), date(2024, 12, 31)).isoformat()
         if kind == "series":
             season = rng.randint(1, 5)
             count = rng.randint(spec["episodes_per_series"]["min"],

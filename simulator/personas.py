@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from faker import Faker
@@ -170,8 +171,10 @@ def build_personas(profile: dict[str, Any], seed: int) -> list[Persona]:
         traits = {
             "firstName": first, "lastName": last, "name": f"{first} {last}",
             "email": fake.email(), "phone": fake.phone_number(),
-            "birthday": fake.date_of_birth(minimum_age=16, maximum_age=80).isoformat(),
-            "createdAt": fake.date_time_between("-4y", "-1d").isoformat() + "Z",
+            # fixed ranges, not relative to today: the same seed gives the same bytes
+            "birthday": fake.date_between(date(1945, 1, 1), date(2008, 12, 31)).isoformat(),
+            "createdAt": fake.date_time_between(datetime(2020, 1, 1), datetime(2024, 12, 31)
+                                                ).isoformat() + "Z",
             "plan": rng.choice(["basic", "standard", "premium"]),
             "favorite_genre": favourite[0],
             "language": locale[:2],
