@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_spideo.faults import FaultError
 from mock_spideo.problems import problem
-from mock_spideo.responses import ApiError
+from mock_spideo.responses import ApiError, json_body
 from mock_spideo.rest_api import normalise_catalog
 from mock_spideo.state import current_state
 
@@ -80,7 +80,7 @@ def list_faults() -> Response:
 
 @blueprint.post("/faults")
 def add_faults() -> Response:
-    body = request.get_json(silent=True)
+    body = json_body()
     if body is None:
         raise ApiError(problem("bad_fault", detail="send a JSON object or array of fault rules"))
     try:
@@ -103,7 +103,7 @@ def load_catalog() -> Response:
     client = request.args.get("client") or next(iter(state.config.clients))
     if client not in state.config.clients:
         raise ApiError(problem("unknown_client", client=client))
-    items = request.get_json(silent=True)
+    items = json_body()
     if not isinstance(items, list):
         raise ApiError(problem("bad_catalog", detail="the body is not a JSON array"))
     return jsonify({"client": client, "loaded": state.load_catalog(client,

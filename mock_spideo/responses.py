@@ -1,14 +1,15 @@
-"""JSON answers shared by every surface: each refusal is {"message", "code"}."""
+"""JSON in and out for every surface: bodies parsed safely, refusals as {"message", "code"}."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+import orjson
+from flask import Response, jsonify, request
 
-from mock_spideo.problems import Problem
+from mock_spideo.problems import Problem, problem
 
-__all__ = ["ApiError", "problem_response"]
+__all__ = ["ApiError", "json_body", "problem_response"]
 
 
 class ApiError(Exception):
@@ -28,3 +29,12 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None,
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def json_body() -> Any:
+    """The request's JSON body (orjson: nesting deeper than 1024 is refused, not a crash);
+    ApiError malformed_json when it is not JSON."""
+    try:
+        return orjson.loads(request.get_data(cache=True))
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(problem("malformed_json", detail=str(exc)[:120])) from None

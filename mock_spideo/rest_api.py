@@ -14,7 +14,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from mock_spideo.mapping import Interaction
 from mock_spideo.problems import problem
-from mock_spideo.responses import ApiError
+from mock_spideo.responses import ApiError, json_body
 from mock_spideo.state import MockState, current_state
 from mock_spideo.vocabulary import vocabulary
 
@@ -194,7 +194,7 @@ def _list_interactions(state: MockState, client: str, user_id: str) -> Response:
 
 
 def _load_catalog(state: MockState, client: str) -> Response:
-    items = request.get_json(silent=True)
+    items = json_body()
     if not isinstance(items, list):
         raise ApiError(problem("bad_catalog", detail="the body is not a JSON array"))
     limit = state.config.max_catalog_items

@@ -4,6 +4,8 @@ import base64
 
 import pytest
 
+from tests.mock_spideo.openapi_check import assert_conforms
+
 PLAY = {"type": "track", "event": "Video Content Started", "userId": "u1",
         "messageId": "m-1", "timestamp": "2025-01-06T20:00:00Z",
         "properties": {"asset_id": "a1"}}
@@ -11,6 +13,7 @@ PLAY = {"type": "track", "event": "Video Content Started", "userId": "u1",
 
 def expect(reply, status, code=None):
     assert reply.status == status, f"expected {status} {code}, got {reply.status} {reply.body}"
+    assert_conforms("POST", "/segment", reply.status, reply.body)
     if code:
         assert reply.code == code, f"expected code {code}, got {reply.body}"
     if status >= 400:
@@ -125,7 +128,7 @@ def test_unknown_content_can_be_an_error(mock_spideo):
 
 
 def test_an_untracked_user_is_refused(mock_spideo):
-    expect(mock_spideo.rest("PUT", "/users/u1?tracked=false"), 200)
+    assert mock_spideo.rest("PUT", "/users/u1?tracked=false").status == 200
     expect(mock_spideo.send(PLAY), 400, "user_not_tracked")
 
 

@@ -1,0 +1,133 @@
+"""/__admin: reading the journal, reset, catalog, and fault injection."""
+
+import time
+
+import pytest
+
+from tests.mock_spideo.openapi_check import assert_conforms
+
+PLAY = {"type": "track", "event": "Video Content Started", "userId": "u1",
+        "properties": {"asset_id": "a1"}}
+
+
+def admin(mock, method, path, **kwargs):
+    reply = mock.request(method, "/__admin" + path, **kwargs)
+    assert_conforms(method, "/__admin" + path, reply.status, reply.body)
+    return reply
+
+
+def test_health_names_clients_but_never_keys(mock_spideo):
+    body = admin(mock_spideo, "GET", "/health").body
+    assert body["clients"] == ["demo"] and "demo-key" not in str(body)
+
+
+def test_interactions_filters_and_pagination(mock_spideo):
+    for user, asset in (("u1", "a1"), ("u2", "a2"), ("u1", "a3")):
+        mock_spideo.send({**PLAY, "userId": user, "properties": {"asset_id": asset},
+                          "timestamp": f"2025-01-0{asset[-1]}T00:00:00Z"})
+    everything = admin(mock_spideo, "GET", "/interactions").body
+    assert everything["count"] == 3
+    assert [i["content_id"] for i in admin(mock_spideo, "GET", "/interactions?user=u1").body[
+        "interactions"]] == ["a1", "a3"]
+    assert admin(mock_spideo, "GET", "/interactions?content=a2").body["count"] == 1
+    assert admin(mock_spideo, "GET", "/interactions?type=click").body["count"] == 0
+    since = admin(mock_spideo, "GET", "/interactions?since=2025-01-02").body["interactions"]
+    assert [i["content_id"] for i in since] == ["a2", "a3"]
+    page = admin(mock_spideo, "GET", "/interactions?skip=1&limit=1").body
+    assert [i["content_id"] for i in page["interactions"]] == ["a2"]
+
+
+def test_problems_and_stats(mock_spideo):
+    mock_spideo.send({**PLAY, "properties": {}})
+    mock_spideo.send({**PLAY, "type": "page"})
+    mock_spideo.send(PLAY)
+    problems = admin(mock_spideo, "GET", "/problems").body["problems"]
+    assert [p["code"] for p in problems] == ["missing_content_id", "unsupported_type"]
+    assert admin(mock_spideo, "GET", "/problems?code=unsupported_type").body["problems"][0][
+        "severity"] == "error"
+    stats = admin(mock_spideo, "GET", "/stats").body
+    assert stats["interactions_by_type"] == {"play": 1}
+    assert stats["requests_by_status"] == {"200": 1, "400": 1, "501": 1}
+    assert stats["problems_by_code"] == {"missing_content_id": 1, "unsupported_type": 1}
+
+
+def test_reset_forgets_everything(mock_spideo):
+    mock_spideo.send(PLAY)
+    admin(mock_spideo, "POST", "/faults", json={"status": 500})
+    admin(mock_spideo, "POST", "/reset")
+    assert admin(mock_spideo, "GET", "/stats").body["requests"] == 0
+    assert admin(mock_spideo, "GET", "/faults").body == {"faults": []}
+
+
+def test_catalog_through_admin(mock_spideo):
+    assert admin(mock_spideo, "POST", "/catalog", json=[{"id": "a1"}]).body == {
+        "client": "demo", "loaded": 1}
+    assert admin(mock_spideo, "POST", "/catalog?client=acme", json=[]).body["code"] == (
+        "unknown_client")
+
+
+def test_fault_answers_status_n_times_with_retry_after(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={"status": 429, "times": 2, "retry_after": 3})
+    first, second, third = (mock_spideo.send({**PLAY, "messageId": f"m{i}"}) for i in range(3))
+    assert (first.status, first.headers["Retry-After"], first.code) == (429, "3",
+                                                                       "injected_fault")
+    assert second.status == 429 and third.status == 200
+    assert len(mock_spideo.interactions()) == 1
+
+
+def test_fault_matches_by_event_user_and_type(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json=[{"status": 503, "event": "Product Clicked"},
+                                                {"status": 500, "user": "u9"},
+                                                {"status": 502, "type": "identify"}])
+    assert mock_spideo.send(PLAY).status == 200
+    assert mock_spideo.send({**PLAY, "event": "Product Clicked"}).status == 503
+    assert mock_spideo.send({**PLAY, "userId": "u9", "messageId": "x"}).status == 500
+    assert mock_spideo.send({"type": "identify", "userId": "u1"}).status == 502
+
+
+def test_fault_by_share_of_the_time_is_seeded(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={"seed": 7, "faults": [
+        {"status": 503, "rate": 0.3}]})
+    statuses = [mock_spideo.send({**PLAY, "messageId": f"m{i}"}).status for i in range(200)]
+    assert 40 <= statuses.count(503) <= 80
+    admin(mock_spideo, "POST", "/reset")
+    admin(mock_spideo, "POST", "/faults", json={"seed": 7, "faults": [
+        {"status": 503, "rate": 0.3}]})
+    again = [mock_spideo.send({**PLAY, "messageId": f"m{i}"}).status for i in range(200)]
+    assert again == statuses
+
+
+def test_fault_delay_and_path(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={"delay_ms": 150, "path": "/demo/"})
+    started = time.perf_counter()
+    assert mock_spideo.rest("GET", "/users/u1").status == 200
+    assert time.perf_counter() - started >= 0.15
+    started = time.perf_counter()
+    mock_spideo.send(PLAY)
+    assert time.perf_counter() - started < 0.15
+
+
+def test_fault_drops_the_connection(mock_spideo):
+    import urllib3
+    admin(mock_spideo, "POST", "/faults", json={"drop": True, "times": 1})
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        mock_spideo.send(PLAY)
+    assert mock_spideo.send(PLAY).status == 200
+
+
+@pytest.mark.parametrize("fault", [{"status": 99}, {"rate": 2, "status": 500},
+                                   {"colour": "red"}, {}, {"times": 0, "status": 500}, "x"])
+def test_bad_fault_rules_are_400(mock_spideo, fault):
+    reply = admin(mock_spideo, "POST", "/faults", json=fault)
+    assert (reply.status, reply.code) == (400, "bad_fault")
+
+
+def test_admin_is_never_faulted_and_unknown_admin_paths_are_404(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={"status": 500, "path": "/"})
+    assert admin(mock_spideo, "GET", "/stats").status == 200
+    assert mock_spideo.request("GET", "/__admin/nope").code == "not_found"
+
+
+def test_openapi_document_is_served(mock_spideo):
+    reply = mock_spideo.request("GET", "/openapi.yaml")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/yaml")

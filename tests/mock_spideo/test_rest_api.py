@@ -1,0 +1,134 @@
+"""Spideo's REST API under /<client>/..., checked against the OpenAPI contract."""
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.mock_spideo.openapi_check import assert_conforms
+
+
+def call(mock, method, path, **kwargs):
+    reply = mock.rest(method, path, **kwargs)
+    assert_conforms(method, f"/{mock.client}{path}", reply.status, reply.body)
+    return reply
+
+
+def test_post_then_list_interactions_newest_first(mock_spideo):
+    for content in ("c1", "c2", "c3"):
+        assert call(mock_spideo, "POST", f"/users/u1/interactions/play/content/{content}"
+                    "?origin=home&device=tv&distributions=SVOD").status == 200
+    listed = call(mock_spideo, "GET", "/users/u1/interactions").body
+    assert [i["contentId"] for i in listed] == ["c3", "c2", "c1"]
+    assert listed[0]["key"] == {"source": "demo", "userId": "u1"}
+    assert (listed[0]["type"], listed[0]["origin"], listed[0]["device"]) == ("play", "home", "tv")
+    assert mock_spideo.interactions()[0]["distributions"] == "SVOD"
+
+
+def test_list_filters_and_pages(mock_spideo):
+    for content, kind in (("c1", "play"), ("c2", "click"), ("c1", "like"), ("c3", "play")):
+        call(mock_spideo, "POST", f"/users/u1/interactions/{kind}/content/{content}")
+    plays = call(mock_spideo, "GET", "/users/u1/interactions?type=start").body
+    assert sorted(i["contentId"] for i in plays) == ["c1", "c3"]
+    on_c1 = call(mock_spideo, "GET", "/users/u1/interactions?contentId=c1").body
+    assert sorted(i["type"] for i in on_c1) == ["like", "play"]
+    page = call(mock_spideo, "GET", "/users/u1/interactions?skip=1&limit=2").body
+    assert [i["contentId"] for i in page] == ["c1", "c2"]
+
+
+@pytest.mark.parametrize("query", ["skip=-1", "limit=x", "limit=1001"])
+def test_bad_paging_is_400(mock_spideo, query):
+    reply = call(mock_spideo, "GET", f"/users/u1/interactions?{query}")
+    assert (reply.status, reply.code) == (400, "bad_query")
+
+
+def test_aliases_and_unknown_types(mock_spideo):
+    call(mock_spideo, "POST", "/users/u1/interactions/purchase/content/c1")
+    assert mock_spideo.interactions()[0]["type"] == "buy"
+    reply = call(mock_spideo, "POST", "/users/u1/interactions/watch/content/c1")
+    assert (reply.status, reply.code) == (400, "unknown_interaction_type")
+    assert "play" in reply.body["message"]
+
+
+def test_delete_an_interaction(mock_spideo):
+    call(mock_spideo, "POST", "/users/u1/interactions/like/content/c1")
+    assert call(mock_spideo, "DELETE", "/users/u1/interactions/like/content/c1").body == {
+        "deleted": 1}
+    assert mock_spideo.interactions() == []
+
+
+def test_tracked_flag_refuses_new_interactions_and_user_deletion(mock_spideo):
+    call(mock_spideo, "POST", "/users/u1/interactions/play/content/c1")
+    assert call(mock_spideo, "PUT", "/users/u1?tracked=false").body["tracked"] is False
+    refused = call(mock_spideo, "POST", "/users/u1/interactions/play/content/c2")
+    assert (refused.status, refused.code) == (400, "user_not_tracked")
+    assert call(mock_spideo, "GET", "/users/u1").body == {
+        "userId": "u1", "tracked": False, "properties": {}, "interactions": 1}
+    assert call(mock_spideo, "DELETE", "/users/u1").body == {"deleted": 1}
+    assert call(mock_spideo, "GET", "/users/u1").body["interactions"] == 0
+    assert call(mock_spideo, "PUT", "/users/u1?tracked=maybe").code == "bad_query"
+
+
+def test_user_properties_show_on_the_user(mock_spideo):
+    mock_spideo.send({"type": "identify", "userId": "u1", "traits": {"binge_watchers": True}})
+    mock_spideo.send({"type": "identify", "userId": "u1", "traits": {"binge_watchers": False}})
+    assert call(mock_spideo, "GET", "/users/u1").body["properties"] == {"binge_watchers": False}
+
+
+@pytest.mark.parametrize("user", ["a/b", "ünï cödé", "100% sure?", "x&y=z#frag"])
+def test_ids_are_any_utf8_percent_encoded(mock_spideo, user):
+    content = f"show/{user}"
+    path = f"/users/{quote(user, safe='')}/interactions/play/content/{quote(content, safe='')}"
+    assert call(mock_spideo, "POST", path).status == 200
+    listed = call(mock_spideo, "GET", f"/users/{quote(user, safe='')}/interactions").body
+    assert [(i["key"]["userId"], i["contentId"]) for i in listed] == [(user, content)]
+
+
+def test_catalog_load_read_count_and_unknown_content(mock_spideo):
+    items = [{"id": "c1", "title": "One"}, {"contentId": 2, "title": "Two"}]
+    assert call(mock_spideo, "POST", "/content", json=items).body == {"loaded": 2}
+    assert call(mock_spideo, "GET", "/content-count").body == {"count": 2}
+    assert call(mock_spideo, "GET", "/content/2").body["title"] == "Two"
+    assert call(mock_spideo, "GET", "/content/nope").code == "not_found"
+    reply = call(mock_spideo, "POST", "/users/u1/interactions/play/content/c9")
+    assert [p["code"] for p in reply.body["problems"]] == ["unknown_content"]
+
+
+def test_catalog_over_2000_items_is_413(mock_spideo):
+    reply = call(mock_spideo, "POST", "/content", json=[{"id": i} for i in range(2001)])
+    assert (reply.status, reply.code) == (413, "payload_too_large")
+
+
+@pytest.mark.parametrize(("body", "code"), [({"id": 1}, "bad_catalog"),
+                                            ([{"title": "no id"}], "bad_catalog")])
+def test_bad_catalogs(mock_spideo, body, code):
+    assert call(mock_spideo, "POST", "/content", json=body).code == code
+
+
+@pytest.mark.parametrize(("headers", "path", "status", "code"), [
+    ({}, "/demo/users/u1", 403, "missing_api_key"),
+    ({"x-api-key": "wrong"}, "/demo/users/u1", 403, "bad_api_key"),
+    ({"x-api-key": "demo-key"}, "/acme/users/u1", 404, "unknown_client"),
+    ({"x-api-key": "demo-key"}, "/demo/nothing/here", 404, "not_found"),
+])
+def test_auth_and_unknown_paths(mock_spideo, headers, path, status, code):
+    reply = mock_spideo.request("GET", path, headers=headers)
+    assert (reply.status, reply.code) == (status, code)
+    assert_conforms("GET", "/demo/users/u1", reply.status, reply.body)
+
+
+def test_the_query_parameter_key_works(mock_spideo):
+    assert mock_spideo.request("GET", "/demo/users/u1?apikey=demo-key").status == 200
+
+
+def test_wrong_method_is_405(mock_spideo):
+    reply = mock_spideo.rest("PUT", "/content-count")
+    assert (reply.status, reply.code) == (405, "method_not_allowed")
+
+
+def test_both_write_paths_feed_the_same_journal(mock_spideo):
+    mock_spideo.send({"type": "track", "event": "Product Clicked", "userId": "u1",
+                      "properties": {"product_id": "c1"}})
+    call(mock_spideo, "POST", "/users/u1/interactions/like/content/c1")
+    listed = call(mock_spideo, "GET", "/users/u1/interactions").body
+    assert sorted(i["type"] for i in listed) == ["click", "like"]
+    assert sorted(i["via"] for i in mock_spideo.interactions()) == ["rest", "segment"]

@@ -1,0 +1,58 @@
+"""The command line: generate, mapping check, mapping explain."""
+
+import json
+
+from click.testing import CliRunner
+
+from simulator.cli import main
+
+
+def test_generate_writes_jsonl_reproducibly(tmp_path):
+    runner = CliRunner()
+    out_a, out_b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for out in (out_a, out_b):
+        done = runner.invoke(main, ["generate", "--users", "3", "--days", "0.5", "--seed", "9",
+                                    "--out", str(out)])
+        assert done.exit_code == 0, done.output
+    assert out_a.read_bytes() == out_b.read_bytes()
+    lines = out_a.read_text().splitlines()
+    assert lines and all(json.loads(line)["messageId"] for line in lines)
+    assert f"{len(lines)} messages written" in done.output
+
+
+def test_generate_to_stdout_with_a_limit():
+    done = CliRunner().invoke(main, ["generate", "--users", "2", "--limit", "5"])
+    assert done.exit_code == 0
+    assert len([line for line in done.stdout.splitlines() if line.startswith("{")]) == 5
+
+
+def test_generate_refuses_a_bad_profile(tmp_path):
+    profile = tmp_path / "p.yaml"
+    profile.write_text("behaviour: {complete: 7}\n")
+    done = CliRunner().invoke(main, ["generate", "--profile", str(profile)])
+    assert done.exit_code != 0 and "behaviour.complete is a probability" in done.output
+
+
+def test_mapping_check_lists_rules_or_points_at_the_error(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("rules:\n  - name: plays\n    when: event = \"Video Content Started\"\n"
+                    "    interaction: play\n    content_id: [properties.asset_id]\n")
+    done = CliRunner().invoke(main, ["mapping", "check", str(good)])
+    assert done.exit_code == 0 and "1 rules OK" in done.output and "plays" in done.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("interaction: play", "interaction: stream"))
+    done = CliRunner().invoke(main, ["mapping", "check", str(bad)])
+    assert done.exit_code == 1
+    assert f"{bad}:4: rule 'plays' field 'interaction'" in done.output
+
+
+def test_mapping_explain_shows_the_match_and_the_near_misses(tmp_path):
+    message = tmp_path / "m.json"
+    message.write_text(json.dumps({"type": "track", "event": "Product Viewed", "userId": "u",
+                                   "properties": {"product_id": "p1"}}))
+    done = CliRunner().invoke(main, ["mapping", "explain", str(message)])
+    assert done.exit_code == 0, done.output
+    assert "MATCH  product-viewed" in done.output
+    assert "miss   product-clicked: event = 'Product Clicked': was 'Product Viewed'" in (
+        done.output)
+    assert '"type": "moreInfo"' in done.output and '"content_id": "p1"' in done.output

@@ -1,0 +1,19 @@
+"""The README's generated tables match their sources (problems, rules, vocabulary)."""
+
+from pathlib import Path
+
+from mock_spideo.docs import render_blocks
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_tables_are_up_to_date():
+    text = README.read_text(encoding="utf-8")
+    assert render_blocks(text) == text, "run: .venv/bin/python -m mock_spideo.docs README.md"
+
+
+def test_readme_gives_exactly_the_two_setup_commands():
+    text = README.read_text(encoding="utf-8")
+    setup = text.split("## Set up and run", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    assert [line.split("#")[0].strip() for line in setup.strip().splitlines()] == [
+        "make simulate", "make test"]
