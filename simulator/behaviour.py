@@ -30,7 +30,7 @@ DAY = 24 * HOUR
 _RAILS = ("home-trending", "home-continue", "because-you-watched", "new-releases", "search")
 _CUSTOM_EVENTS = ("Subtitles Enabled", "Profile Switched", "Notification Opened")
 _SCREENS = ("Home", "Browse", "Search", "My List")
-_HEX = "0123456789abcdef"
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 class ViewerStream:
@@ -82,21 +82,26 @@ class ViewerStream:
     # --- emitting --------------------------------------------------------------------
 
     def _message_id(self) -> str:
+        """A UUIDv4 from the viewer's generator (the version and variant bits set)."""
         h = f"{self.rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_HEX[8 + (int(h[16], 16) & 3)]}{h[17:20]}-{h[20:]}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
     def _push(self, message: dict[str, Any], t: int, device: Device | None) -> None:
-        """Stamp the four times (see simulator.messages) and queue by receivedAt."""
-        rng, quality = self.rng, self.quality
+        """Stamp the four times (see simulator.messages) and queue by receivedAt.
+
+        The hottest path of the generator: plain arithmetic on random() rather than
+        randint, and times formatted from a per-second cache."""
+        random = self.rng.random
+        quality = self.quality
         skew = device.clock_skew_ms if device else 0
         if device is None:
             delay = 0
-        elif rng.random() < quality["late_arrival"]:
-            delay = int(rng.uniform(quality["late_seconds"]["min"],
-                                    quality["late_seconds"]["max"]) * 1000)
+        elif random() < quality["late_arrival"]:
+            late = quality["late_seconds"]
+            delay = int((late["min"] + random() * (late["max"] - late["min"])) * 1000)
         else:
-            delay = rng.randint(20, 3000)
-        latency = rng.randint(20, 400)
+            delay = 20 + int(random() * 2980)  # client batching: 20 ms to 3 s
+        latency = 20 + int(random() * 380)
         received = t + delay + latency
         message["timestamp"] = iso(t + latency)
         message["originalTimestamp"] = iso(t + skew)
@@ -104,8 +109,8 @@ class ViewerStream:
         message["receivedAt"] = iso(received)
         self.seq += 1
         heapq.heappush(self.pending, (received, self.persona.index, self.seq, message))
-        if device is not None and rng.random() < quality["duplicate"]:
-            resend = rng.randint(30_000, 300_000)
+        if device is not None and random() < quality["duplicate"]:
+            resend = 30_000 + int(random() * 270_000)
             copy = dict(message)
             copy["sentAt"] = iso(t + delay + resend + skew)
             copy["receivedAt"] = iso(received + resend)
@@ -251,26 +256,26 @@ class ViewerStream:
         completed = rng.random() < b["complete"]
         watched = total if completed else max(1, int(total * rng.uniform(
             b["watch_share"]["min"], b["watch_share"]["max"])))
-        step = self.heartbeat_ms
-        pause_at = rng.randrange(watched) if rng.random() < b["pause"] else -1
-        seek_at = rng.randrange(watched) if rng.random() < b["seek"] else -1
-        buffer_at = rng.randrange(watched) if rng.random() < b["buffer"] else -1
-        base, position = t, 0
+        # Interruptions at random positions (seconds into the title), in order.
+        marks = sorted((rng.randrange(watched), handler) for chance, handler in (
+            (b["pause"], self._pause), (b["seek"], self._seek), (b["buffer"], self._buffer))
+            if rng.random() < chance)
+        step, end = self.heartbeat_ms, watched * 1000
+        base, position = t, 0  # base: wall time of position 0, moved by interruptions
+        track, live = self._track, title.livestream
         while True:
-            nxt = position + step // 1000
-            for mark, handler in ((pause_at, self._pause), (seek_at, self._seek),
-                                  (buffer_at, self._buffer)):
-                if position <= mark < nxt and mark < watched:
-                    base = handler(device, user, session_id, asset, mark,
-                                   base + mark * 1000) - mark * 1000
-            if nxt >= watched:
+            nxt = position + step
+            while marks and marks[0][0] * 1000 < nxt:
+                mark, handler = marks.pop(0)
+                base = handler(device, user, session_id, asset, mark,
+                               base + mark * 1000) - mark * 1000
+            if nxt >= end:
                 break
             position = nxt
-            self._track(device, user, "Video Content Playing",
-                        {"session_id": session_id, "asset_id": asset, "position": position,
-                         "total_length": total, "livestream": title.livestream},
-                        base + position * 1000)
-        t = base + watched * 1000
+            track(device, user, "Video Content Playing",
+                  {"session_id": session_id, "asset_id": asset, "position": position // 1000,
+                   "total_length": total, "livestream": live}, base + position)
+        t = base + end
         if completed:
             self._track(device, user, "Video Content Completed",
                         {**content, "position": total}, t)

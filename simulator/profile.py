@@ -80,8 +80,8 @@ def _check(profile: dict[str, Any]) -> None:
         raise ProfileError("population.users must be at least 1")
     if profile["catalog"]["titles"] < 1:
         raise ProfileError("catalog.titles must be at least 1")
-    if profile["behaviour"]["heartbeat_interval"] <= 0:
-        raise ProfileError("behaviour.heartbeat_interval must be positive")
+    if profile["behaviour"]["heartbeat_interval"] < 1:
+        raise ProfileError("behaviour.heartbeat_interval must be at least 1 second")
     if len(profile["sessions"]["diurnal"]) != 24:
         raise ProfileError("sessions.diurnal needs 24 hourly weights")
     for section in ("behaviour", "quality", "sessions"):

@@ -6,20 +6,22 @@ from datetime import UTC, datetime
 
 __all__ = ["iso", "parse_iso_ms"]
 
-_prefix_cache: dict[int, str] = {}
+_seconds: dict[int, str] = {}
+_MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
 
 
 def iso(ms: int) -> str:
-    """'2025-01-06T19:04:05.123Z' for a time in epoch milliseconds (UTC)."""
-    minute, rest = divmod(ms, 60_000)
-    prefix = _prefix_cache.get(minute)
+    """'2025-01-06T19:04:05.123Z' for a time in epoch milliseconds (UTC).
+
+    Hot: called four times per generated message, so whole seconds are cached."""
+    second = ms // 1000
+    prefix = _seconds.get(second)
     if prefix is None:
-        prefix = datetime.fromtimestamp(minute * 60, UTC).strftime("%Y-%m-%dT%H:%M:")
-        if len(_prefix_cache) > 200_000:
-            _prefix_cache.clear()
-        _prefix_cache[minute] = prefix
-    second, milli = divmod(rest, 1000)
-    return f"{prefix}{second:02d}.{milli:03d}Z"
+        if len(_seconds) > 100_000:
+            _seconds.clear()
+        prefix = _seconds[second] = datetime.fromtimestamp(second, UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S")
+    return prefix + _MILLIS[ms - second * 1000]
 
 
 def parse_iso_ms(text: str) -> int:
