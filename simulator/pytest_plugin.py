@@ -1,0 +1,98 @@
+"""pytest plugin: scenario files (scenarios/**/*.yaml) collected and run as tests.
+
+    pytest scenarios/                                  # against a fresh in-process mock
+    pytest scenarios/ --spideo-target http://127.0.0.1:8787 \\
+        --spideo-api-key demo-key --spideo-client demo  # against a running endpoint
+
+Against a target, results are read only through the REST API, so any Spideo-compatible
+service can be checked. Scenarios that inject faults need the in-process mock and are
+skipped there, saying why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mock_spideo import default_rules
+from simulator.scenario import (
+    HttpTarget,
+    InProcessTarget,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    run_scenario,
+)
+
+__all__ = ["ScenarioFile", "ScenarioItem"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("spideo-sim scenarios")
+    group.addoption("--spideo-target", help="Run scenarios against this base URL "
+                    "(POST <url>/segment; REST under <url>/<client>/).")
+    group.addoption("--spideo-api-key", default="demo-key", help="API key of the target.")
+    group.addoption("--spideo-client", default="demo", help="Spideo client of the target.")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
+    """Every .yaml under a `scenarios` folder, except in folders starting with '_'
+    (support files such as rules files and profiles)."""
+    folders = file_path.parts[:-1]
+    if file_path.suffix in (".yaml", ".yml") and "scenarios" in folders and not any(
+            part.startswith("_") for part in folders[folders.index("scenarios"):]):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+def target_skip_reason(scenario: Scenario) -> str | None:
+    """Why a scenario cannot run against a remote target, if it cannot."""
+    if scenario.faults is not None:
+        return "injects faults: needs the in-process mock"
+    if scenario.catalog:
+        return "loads a catalog, which would stay in the target for every later scenario"
+    if scenario.rules is not default_rules():
+        return "uses its own rules file; the target applies the rules it was started with"
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> Any:
+        yield ScenarioItem.from_parent(self, name=self.path.stem)
+
+
+class ScenarioFailed(Exception):
+    """A scenario whose expectations did not hold (the report says which)."""
+
+
+class ScenarioItem(pytest.Item):
+    def runtest(self) -> None:
+        config = self.config
+        try:
+            scenario = load_scenario(self.path)
+        except ScenarioError as exc:
+            raise ScenarioFailed(f"invalid scenario file: {exc}") from None
+        url = config.getoption("--spideo-target")
+        api_key = config.getoption("--spideo-api-key")
+        client = config.getoption("--spideo-client")
+        if url:
+            reason = target_skip_reason(scenario)
+            if reason:
+                pytest.skip(reason)
+            target = HttpTarget(url, api_key, client)
+        else:
+            target = InProcessTarget(client, api_key)
+        result = run_scenario(scenario, target)
+        if not result.passed:
+            raise ScenarioFailed(result.report())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+                     ) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"scenario: {self.name}"
