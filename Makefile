@@ -8,7 +8,7 @@ ORACLE := tests/oracle
 NODE_STAMP := $(ORACLE)/node_modules/.installed-stamp
 ARGS ?=
 
-.PHONY: install simulate test lint clean
+.PHONY: install simulate test contract lint clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -32,6 +32,9 @@ simulate: install
 
 test: install
 	$(PY) -m pytest -q
+
+contract: install
+	$(PY) -m pytest -q scenarios
 
 lint: install
 	$(VENV)/bin/ruff check .

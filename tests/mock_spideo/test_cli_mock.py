@@ -2,39 +2,17 @@
 
 import base64
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import urllib3
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.processes import SPIDEO_SIM, start
 
 
 def start_mock(*args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [str(Path(sys.executable).with_name("spideo-sim")), "mock", "--port", str(port),
-               *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    http = urllib3.PoolManager(retries=False)
-    for _ in range(100):
-        try:
-            if http.request("GET", url + "/__admin/health").status == 200:
-                return process, url
-        except urllib3.exceptions.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"mock did not start: {process.communicate()[0]}")
+    process, port = start("mock", *args, health="/__admin/health")
+    return process, f"http://127.0.0.1:{port}"
 
 
 def test_the_mock_command_serves_the_documented_endpoints(tmp_path):
@@ -65,8 +43,7 @@ def test_the_mock_command_serves_the_documented_endpoints(tmp_path):
 def test_a_bad_rules_file_stops_the_mock_with_the_line(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - name: x\n    when: event = \n    ignore: y\n")
-    spideo_sim = str(Path(sys.executable).with_name("spideo-sim"))
-    done = subprocess.run([spideo_sim, "mock", "--rules", str(rules)], capture_output=True,
+    done = subprocess.run([SPIDEO_SIM, "mock", "--rules", str(rules)], capture_output=True,
                           text=True, timeout=30)
     assert done.returncode != 0
     assert f"{rules}:3: rule 'x' field 'when'" in done.stderr
