@@ -8,7 +8,7 @@ ORACLE := tests/oracle
 NODE_STAMP := $(ORACLE)/node_modules/.installed-stamp
 ARGS ?=
 
-.PHONY: install simulate test contract lint clean
+.PHONY: install simulate test contract fuzz lint clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -35,6 +35,11 @@ test: install
 
 contract: install
 	$(PY) -m pytest -q scenarios
+
+# The deep Hypothesis profile (20x the examples, database kept in .hypothesis/); a shrunk
+# failure is written as a scenario under scenarios/regressions/.
+fuzz: install
+	HYPOTHESIS_PROFILE=deep SPIDEO_EXPORT_REGRESSIONS=scenarios/regressions $(PY) -m pytest -q tests/fuzz
 
 lint: install
 	$(VENV)/bin/ruff check .

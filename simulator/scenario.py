@@ -503,10 +503,10 @@ def _check(scenario: Scenario, target: Target, result: ScenarioResult) -> None:
         if len(wanted) != len(replies):
             fail(f"responses: {len(wanted)} expected for {len(replies)} messages")
         for index, (want, reply) in enumerate(zip(wanted, replies, strict=False)):
-            if "status" in want and reply.status != want["status"]:
+            if "status" in want and not matches(want["status"], reply.status):
                 fail(f"message #{index + 1}: status expected {want['status']}, got "
                      f"{reply.status} {_show(reply.body)}")
-            if "code" in want and reply.code != want["code"]:
+            if "code" in want and not matches(want["code"], reply.code):
                 fail(f"message #{index + 1}: code expected {_show(want['code'])}, got "
                      f"{_show(reply.code)}")
             if "problems" in want and sorted(reply.warnings) != sorted(want["problems"]):

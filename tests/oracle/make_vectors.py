@@ -21,7 +21,8 @@ def main() -> None:
     expressions, payloads = data["expressions"], data["payloads"]
     cases = [{"expression": e, "message": p} for e in expressions for p in payloads]
     run = subprocess.run(["node", str(ROOT / "tests/oracle/fql_oracle.js")],
-                         input=json.dumps(cases), capture_output=True, text=True, check=True)
+                         input=json.dumps(cases) + "\n", capture_output=True, text=True,
+                         check=True)
     verdicts = [result["match"] for result in json.loads(run.stdout)]
     width = len(payloads)
     data["verdicts_from"] = (f"@segment/destination-subscriptions "
