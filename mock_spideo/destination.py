@@ -8,7 +8,6 @@ then the mapping. Accepted messages are journaled once per messageId and client.
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 from dataclasses import replace
 from typing import Any
@@ -36,7 +35,7 @@ def read_basic_key(header: str | None) -> str | Problem:
         return problem("bad_api_key", scope="any client (expected HTTP Basic auth)")
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8
         return problem("bad_api_key", scope="any client (the Basic credentials are not base64)")
     key = decoded.partition(":")[0]
     if not key:
@@ -55,7 +54,7 @@ def _authenticate(state: MockState) -> str:
     if settings is not None:
         try:
             decoded = orjson.loads(base64.b64decode(settings, validate=True))
-        except (binascii.Error, ValueError) as exc:
+        except ValueError as exc:  # binascii.Error and JSON errors are ValueErrors
             raise ApiError(problem("bad_settings_header", detail=str(exc)[:100])) from None
         if not isinstance(decoded, dict):
             raise ApiError(problem("bad_settings_header", detail="it is not a JSON object"))

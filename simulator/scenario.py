@@ -439,9 +439,12 @@ class ScenarioResult:
 
 def _explain_lines(index: int, given: Given, rules: RuleSet, reply: Reply | None) -> list[str]:
     message = given.message
-    label = (f"{message.get('type')} '{message.get('event')}'" if isinstance(message, dict)
-             and message.get("event") else str(message.get("type") if isinstance(
-                 message, dict) else "raw body"))
+    if given.body is not None or not isinstance(message, dict):
+        label = "raw body"
+    elif message.get("event"):
+        label = f"{message.get('type')} '{message.get('event')}'"
+    else:
+        label = str(message.get("type"))
     answer = f" -> {reply.status} {reply.code or ''}".rstrip() if reply else ""
     lines = [f"  message #{index + 1} ({label}){answer}"]
     if given.body is not None:
