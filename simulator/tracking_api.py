@@ -1,0 +1,264 @@
+"""A local stand-in for Segment's HTTP Tracking API, so real Segment SDKs can drive the
+simulation (the way Snowplow Micro stands in for Snowplow).
+
+    POST /v1/track | identify | page | screen | group | alias | batch
+
+The write key comes as Basic auth (username, empty password) or `writeKey` in the body;
+gzip bodies are accepted; limits are Segment's: 32 KB per message, 500 KB per request,
+2,500 messages per batch, answered 400 with a JSON message. Each accepted message gets
+messageId, receivedAt and a skew-corrected timestamp (timestamp = receivedAt - (sentAt -
+originalTimestamp)), then goes through the same Segment delivery as `simulate` (routing,
+retries, outcomes), in the background, as Segment does after answering 200.
+"""
+
+from __future__ import annotations
+
+import base64
+import queue
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from mock_spideo.envelope import parse_time
+from simulator.delivery import Ledger, Outcome
+
+__all__ = ["TrackingApi", "TrackingError", "create_tracking_app"]
+
+MAX_MESSAGE = 32 * 1024
+MAX_REQUEST = 500 * 1024
+MAX_BATCH = 2500
+TYPES = ("track", "identify", "page", "screen", "group", "alias")
+
+
+class TrackingError(Exception):
+    """A refusal: HTTP status, stable code, and a message an SDK user can act on."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{moment.microsecond // 1000:03d}Z")
+
+
+class TrackingApi:
+    """Accepts messages like Segment and hands them to delivery on a background thread."""
+
+    def __init__(self, write_key: str, deliver: Callable[[dict[str, Any]], Outcome],
+                 on_outcome: Callable[[dict[str, Any], Outcome], None] | None = None) -> None:
+        self.write_key = write_key
+        self._deliver = deliver
+        self._on_outcome = on_outcome
+        self.ledger = Ledger()
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._worker = threading.Thread(target=self._work, name="tracking-delivery",
+                                        daemon=True)
+        self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            message = self._queue.get()
+            if message is None:
+                self._queue.task_done()
+                return
+            try:
+                outcome = self._deliver(message)
+            except Exception as exc:  # a bug must not lose the message: it fails, visibly
+                outcome = Outcome("failed", message.get("messageId"), message.get("type"),
+                                  message.get("event"), message=f"delivery error: {exc}")
+            with self._lock:
+                self.ledger.add(outcome)
+                if self._on_outcome:
+                    self._on_outcome(message, outcome)
+            self._queue.task_done()
+
+    def accept(self, messages: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self.ledger.sent += len(messages)
+        for message in messages:
+            self._queue.put(message)
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every accepted message has an outcome; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.ledger.total >= self.ledger.sent:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._worker.join(timeout=10)
+
+    # --- one request -------------------------------------------------------------------
+
+    def check_key(self, body: dict[str, Any]) -> None:
+        header = request.headers.get("Authorization", "")
+        key = None
+        if header.lower().startswith("basic "):
+            try:
+                key = base64.b64decode(header[6:].strip(), validate=True).decode().partition(
+                    ":")[0]
+            except ValueError:  # not base64, not ASCII, or not UTF-8
+                key = None
+        key = key or body.get("writeKey")
+        if not key:
+            raise TrackingError(401, "missing_write_key", "No write key: send it as the Basic "
+                                "auth username (empty password) or as writeKey in the body.")
+        if key != self.write_key:
+            raise TrackingError(401, "bad_write_key", "This write key is not the source's "
+                                "write key (see the banner of spideo-sim serve).")
+
+    def read_body(self) -> dict[str, Any]:
+        raw = request.get_data(cache=False)
+        if len(raw) > MAX_REQUEST:
+            raise TrackingError(400, "request_too_large",
+                                f"The request is {len(raw)} bytes; the limit is 500 KB.")
+        if request.headers.get("Content-Encoding", "").lower() == "gzip":
+            try:
+                raw = _gunzip(raw, MAX_REQUEST + 1)
+            except (OSError, EOFError, zlib.error):
+                raise TrackingError(400, "bad_gzip", "The body says gzip but is not gzip."
+                                    ) from None
+            if len(raw) > MAX_REQUEST:
+                raise TrackingError(400, "request_too_large",
+                                    "The uncompressed request is over the 500 KB limit.")
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise TrackingError(400, "invalid_json", f"The body is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise TrackingError(400, "invalid_json", "The body must be a JSON object.")
+        return body
+
+    def prepare(self, message: Any, kind: str | None, index: int | None = None) -> dict:
+        where = f"batch item {index}" if index is not None else "the message"
+        if not isinstance(message, dict):
+            raise TrackingError(400, "invalid_message", f"{where} is not a JSON object.")
+        size = len(orjson.dumps(message))
+        if size > MAX_MESSAGE:
+            raise TrackingError(400, "message_too_large",
+                                f"{where} is {size} bytes; the limit is 32 KB per message.")
+        message = dict(message)
+        message.pop("writeKey", None)
+        if kind:
+            message["type"] = kind
+        if message.get("type") not in TYPES:
+            raise TrackingError(400, "invalid_type",
+                                f"{where} has type {message.get('type')!r}; use one of "
+                                f"{', '.join(TYPES)}.")
+        if not (message.get("userId") or message.get("anonymousId")):
+            raise TrackingError(400, "missing_user", f"{where} needs userId or anonymousId.")
+        return message
+
+    def stamp(self, message: dict[str, Any], sent_at: Any) -> dict[str, Any]:
+        """messageId, receivedAt and the skew-corrected timestamp, as Segment fills them."""
+        now = datetime.now(UTC)
+        message.setdefault("messageId", str(uuid.uuid4()))
+        message["receivedAt"] = _iso(now)
+        original = parse_time(message.get("timestamp"))
+        sent = parse_time(message.get("sentAt", sent_at))
+        if original is None:
+            message["timestamp"] = _iso(now)
+            return message
+        message["originalTimestamp"] = _iso(original)
+        message["timestamp"] = _iso(now - (sent - original)) if sent else _iso(original)
+        if sent:
+            message["sentAt"] = _iso(sent)
+        return message
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = decompressor.decompress(data, limit)
+    if not decompressor.eof and len(out) < limit:
+        raise EOFError("truncated gzip stream")
+    return out
+
+
+blueprint = Blueprint("tracking_api", __name__, url_prefix="/v1")
+
+
+def _api() -> TrackingApi:
+    return current_app.extensions["tracking_api"]
+
+
+@blueprint.post("/batch")
+def batch() -> Response:
+    api = _api()
+    body = api.read_body()
+    api.check_key(body)
+    items = body.get("batch")
+    if not isinstance(items, list) or not items:
+        raise TrackingError(400, "invalid_batch", "A batch needs a non-empty 'batch' list.")
+    if len(items) > MAX_BATCH:
+        raise TrackingError(400, "batch_too_large",
+                            f"The batch has {len(items)} messages; the limit is 2,500.")
+    shared_context = body.get("context") if isinstance(body.get("context"), dict) else {}
+    shared_routing = body.get("integrations") if isinstance(
+        body.get("integrations"), dict) else {}
+    prepared = []
+    for index, item in enumerate(items):
+        message = api.prepare(item, None, index)
+        message["context"] = {**shared_context, **(message.get("context") or {})}
+        message["integrations"] = {**shared_routing, **(message.get("integrations") or {})}
+        prepared.append(api.stamp(message, body.get("sentAt")))
+    api.accept(prepared)
+    return jsonify({"success": True})
+
+
+def _single(kind: str) -> Callable[[], Response]:
+    def view() -> Response:
+        api = _api()
+        body = api.read_body()
+        api.check_key(body)
+        api.accept([api.stamp(api.prepare(body, kind), body.get("sentAt"))])
+        return jsonify({"success": True})
+    view.__name__ = f"single_{kind}"
+    return view
+
+
+for _kind in TYPES:
+    blueprint.add_url_rule(f"/{_kind}", view_func=_single(_kind), methods=["POST"])
+
+
+def create_tracking_app(api: TrackingApi) -> Flask:
+    """The Tracking API as a Flask app around a TrackingApi (its key and delivery)."""
+    app = Flask("tracking_api")
+    app.extensions["tracking_api"] = api
+    app.register_blueprint(blueprint)
+
+    @app.errorhandler(TrackingError)
+    def refused(error: TrackingError) -> Response:
+        response = jsonify({"success": False, "code": error.code, "message": error.message})
+        response.status_code = error.status
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = jsonify({"success": False, "code": (error.name or "error").lower().replace(
+            " ", "_"), "message": error.description or error.name})
+        response.status_code = error.code or 400
+        return response
+
+    @app.get("/v1/stats")
+    def stats() -> Response:
+        ledger = api.ledger
+        return jsonify({"accepted": ledger.sent, "outcomes": dict(ledger.outcomes),
+                        "retries": ledger.retries})
+
+    return app
+
