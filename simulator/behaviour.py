@@ -247,6 +247,7 @@ class ViewerStream:
                    "livestream": title.livestream, "airdate": title.airdate,
                    "channel": title.channel, "publisher": title.publisher,
                    "keywords": [title.genre, title.kind]}
+        content = {k: v for k, v in content.items() if v is not None}  # movies: no episode
         started = dict(content)
         if rng.random() < self.quality["broken"]:
             del started["asset_id"]
