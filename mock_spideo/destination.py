@@ -105,9 +105,10 @@ def receive() -> Response:
     errors = [p for p in warnings if p.severity == "error"]
     if errors:
         raise ApiError(errors[0])
-    received = _now()
-    interactions = [i if i.timestamp else replace(i, timestamp=received)
-                    for i in result.interactions]
+    interactions = result.interactions
+    if any(not i.timestamp for i in interactions):  # no time in the message: time received
+        received = _now()
+        interactions = tuple(replace(i, timestamp=received) for i in interactions)
     with state.journal.transaction() as db:
         if env.message_id is not None and not state.journal.first_sight(
                 db, client, env.message_id):
@@ -115,8 +116,10 @@ def receive() -> Response:
             g.problems, g.outcome = [duplicate], "duplicate"
             return jsonify({"status": "duplicate", "code": duplicate.code,
                             "message": duplicate.message})
-        state.journal.add_interactions(db, client, interactions, via="segment")
-        state.journal.add_user_properties(db, client, result.user_properties)
+        if interactions:
+            state.journal.add_interactions(db, client, interactions, via="segment")
+        if result.user_properties:
+            state.journal.add_user_properties(db, client, result.user_properties)
         g.problems, g.outcome = warnings, result.outcome
         log_current_request(db, 200)
     if result.outcome == "ignored":

@@ -126,7 +126,7 @@ class Journal:
             "INSERT INTO requests (method, path, status, client, message_id, type, event,"
             " outcome, problems, duration_ms, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (method, path, status, client, message_id, type_, event, outcome,
-             json.dumps([p.code for p in problems]), round(duration_ms, 3), now))
+             _codes(problems), round(duration_ms, 3), now))
         if problems:
             db.executemany(
                 "INSERT INTO problems (request_id, client, code, severity, message, message_id,"
@@ -268,6 +268,10 @@ class Journal:
             free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
             size = self._db.execute("PRAGMA page_size").fetchone()[0]
         return (pages - free) * size
+
+
+def _codes(problems: list[Problem]) -> str:
+    return json.dumps([p.code for p in problems]) if problems else "[]"
 
 
 def _interaction_row(row: sqlite3.Row) -> dict[str, Any]:
