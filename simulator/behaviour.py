@@ -21,7 +21,7 @@ from typing import Any
 from simulator.catalog import Catalog, Title
 from simulator.engage import AudienceTracker
 from simulator.personas import Device, Persona
-from simulator.timefmt import iso
+from simulator.timefmt import iso, iso_times
 
 __all__ = ["ViewerStream"]
 
@@ -103,10 +103,8 @@ class ViewerStream:
             delay = 20 + int(random() * 2980)  # client batching: 20 ms to 3 s
         latency = 20 + int(random() * 380)
         received = t + delay + latency
-        message["timestamp"] = iso(t + latency)
-        message["originalTimestamp"] = iso(t + skew)
-        message["sentAt"] = iso(t + delay + skew)
-        message["receivedAt"] = iso(received)
+        (message["timestamp"], message["originalTimestamp"], message["sentAt"],
+         message["receivedAt"]) = iso_times(t + latency, t + skew, t + delay + skew, received)
         self.seq += 1
         heapq.heappush(self.pending, (received, self.persona.index, self.seq, message))
         if device is not None and random() < quality["duplicate"]:

@@ -12,6 +12,7 @@ import heapq
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,18 +81,17 @@ class Simulation:
 
     def _write_jsonl(self, out: IO[bytes], limit: int | None, progress: Any) -> int:
         count, buffer = 0, []
-        for message in self.messages():
-            buffer.append(orjson.dumps(message))
-            count += 1
-            if len(buffer) >= 4096:
-                out.write(b"\n".join(buffer) + b"\n")
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        for message in islice(self.messages(), limit):
+            buffer.append(dumps(message, option=newline))
+            if len(buffer) == 4096:
+                out.writelines(buffer)
                 buffer.clear()
+                count += 4096
                 if progress:
                     progress(count)
-            if limit is not None and count >= limit:
-                break
-        if buffer:
-            out.write(b"\n".join(buffer) + b"\n")
+        out.writelines(buffer)
+        count += len(buffer)
         if progress:
             progress(count)
         return count
