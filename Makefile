@@ -8,7 +8,7 @@ ORACLE := tests/oracle
 NODE_STAMP := $(ORACLE)/node_modules/.installed-stamp
 ARGS ?=
 
-.PHONY: install simulate test contract fuzz lint clean
+.PHONY: install simulate test contract fuzz bench lint clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -40,6 +40,10 @@ contract: install
 # failure is written as a scenario under scenarios/regressions/.
 fuzz: install
 	HYPOTHESIS_PROFILE=deep SPIDEO_EXPORT_REGRESSIONS=scenarios/regressions $(PY) -m pytest -q tests/fuzz
+
+# Each figure against its baseline, measured in the same run: out/bench.json.
+bench: install
+	$(PY) -m benchmarks
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,301 @@
+"""Run every benchmark, print a table, write out/bench.json.
+
+    python -m benchmarks [--quick]
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import orjson
+from flask import Flask, request
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.naive import naive_messages
+from mock_spideo import LiveServer, create_app, default_rules, map_message
+from mock_spideo.journal import Journal
+from mock_spideo.mapping import Interaction
+from simulator.delivery import Deliverer, Destination, route
+from simulator.profile import load_profile
+from simulator.scenario import InProcessTarget, load_scenario, run_scenario
+from simulator.stream import Simulation
+from simulator.timefmt import clear_caches
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = "--quick" in sys.argv
+SCALE = 0.1 if QUICK else 1.0
+ROUNDS = 1 if QUICK else 2
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: str
+    baseline_value: float
+    ratio: float
+    target: str
+    met: bool
+
+
+def timed(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def simulation(users: int = 200, days: float = 1.0) -> Simulation:
+    return Simulation(profile=load_profile(**{"population.users": users}), seed=7, days=days)
+
+
+def take(iterator: Any, count: int) -> list[Any]:
+    return [item for item, _ in zip(iterator, range(count), strict=False)]
+
+
+# JSONL writing as `spideo-sim generate` does it, in a fresh process (the parent's heap,
+# full of the other benchmarks' messages, would slow it down): prints messages/s.
+WRITE_RATE = """
+import sys, tempfile, time
+from simulator.profile import load_profile
+from simulator.stream import Simulation
+sim = Simulation(profile=load_profile(**{"population.users": 200}), seed=7, days=1)
+with tempfile.NamedTemporaryFile(suffix=".jsonl") as out:
+    started = time.perf_counter()
+    count = sim.write_jsonl(out, limit=int(sys.argv[1]))
+    print(count / (time.perf_counter() - started))
+"""
+
+
+def encode_all(messages: list[dict[str, Any]]) -> None:
+    """The serialize floor: encode prebuilt messages, keeping nothing (as the generator's
+    measurement keeps nothing)."""
+    dumps = orjson.dumps
+    for message in messages:
+        dumps(message)
+
+
+def bench_generator() -> list[Figure]:
+    count = int(100_000 * SCALE)
+    sim = simulation()
+
+    def generate_and_encode() -> None:
+        clear_caches()  # from cold, as a fresh run would be
+        dumps = orjson.dumps
+        for message in islice(sim.messages(), count):  # streamed, as write_jsonl does
+            dumps(message)
+
+    gc.disable()  # as write_jsonl does; the floor gets the same treatment
+    try:
+        messages = take(sim.messages(), count)
+        floor = min(timed(lambda: encode_all(messages)) for _ in range(3))
+        ours = min(timed(generate_and_encode) for _ in range(2))
+    finally:
+        gc.enable()
+    written = float(subprocess.run([sys.executable, "-c", WRITE_RATE, str(count)],
+                                   capture_output=True, text=True, check=True,
+                                   cwd=ROOT).stdout)
+    naive_count = max(200, int(2_000 * SCALE))
+    naive = timed(lambda: [orjson.dumps(m) for m in naive_messages(naive_count)]) / naive_count
+    per_message = ours / count
+    return [
+        Figure("generator_vs_serialize_floor", round(ours / count * 1e6, 2), "us/message",
+               "orjson.dumps of the same prebuilt messages", round(floor / count * 1e6, 2),
+               round(ours / floor, 2), "<= 3", ours / floor <= 3),
+        Figure("generator_vs_naive_faker", round(1 / per_message), "messages/s",
+               "a generator calling faker per event", round(1 / naive),
+               round(naive / per_message, 1), ">= 20", naive / per_message >= 20),
+        Figure("generator_messages_per_s", round(written), "messages/s",
+               "encoding only (the floor above)", round(count / floor),
+               round(written / (count / floor), 3), ">= 100000 messages/s",
+               written >= 100_000),
+    ]
+
+
+def bench_mapping() -> list[Figure]:
+    messages = take(simulation(60).messages(), int(50_000 * SCALE))
+    rules = default_rules()
+    for message in messages[:1000]:
+        map_message(message, rules)
+    seconds = min(timed(lambda: [map_message(m, rules) for m in messages]) for _ in range(2))
+    floor = min(timed(lambda: [orjson.loads(orjson.dumps(m)) for m in messages])
+                for _ in range(2))
+    rate = len(messages) / seconds
+    return [Figure("mapping_messages_per_s", round(rate), "messages/s",
+                   "orjson round trip of the same messages", round(len(messages) / floor),
+                   round(rate / (len(messages) / floor), 3), ">= 50000 messages/s",
+                   rate >= 50_000)]
+
+
+def bare_app() -> Flask:
+    """The HTTP floor: a Flask app that parses the JSON body and answers 200."""
+    app = Flask("bare")
+
+    @app.post("/segment")
+    def segment() -> tuple[str, int]:
+        request.get_json(force=True)
+        return '{"status":"ok"}', 200
+
+    return app
+
+
+def client_seconds(url: str, bodies_file: str) -> float:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.http_client", url, bodies_file],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"the benchmark client failed: {done.stdout}{done.stderr}")
+    return float(done.stdout.strip())
+
+
+def bench_http() -> list[Figure]:
+    count = int(6_000 * SCALE) + 50
+    sim = simulation(40)
+    messages = take((m for m in sim.messages() if route(m) is None), count)
+    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as handle:
+        handle.write(b"\n".join(orjson.dumps(m) for m in messages))
+        bodies = handle.name
+    bare = mock = float("inf")
+    try:
+        for _ in range(ROUNDS):  # alternated, best of each: the machine's noise hits both
+            with LiveServer(bare_app()) as server:
+                bare = min(bare, client_seconds(server.url + "/segment", bodies))
+            mock_app = create_app()  # fresh: a second round must not be all duplicates
+            mock_app.extensions["mock_spideo"].load_catalog("demo",
+                                                            sim.catalog.to_mock_payload())
+            with LiveServer(mock_app) as server:
+                mock = min(mock, client_seconds(server.url + "/segment", bodies))
+    finally:
+        os.unlink(bodies)
+    measured = count - 50
+    figures = [Figure("mock_vs_bare_flask", round(measured / mock), "requests/s",
+                      "bare Flask app parsing JSON, same server and client",
+                      round(measured / bare), round(bare / mock, 3), ">= 0.75",
+                      bare / mock >= 0.75)]
+    # End to end: generation + Segment delivery to the in-process mock, against the same
+    # delivery client posting the same bodies to the bare app.
+    e2e_count = int(6_000 * SCALE)
+    bodies_only = take(simulation(40).messages(), e2e_count)
+    floor = e2e = float("inf")
+    for _ in range(ROUNDS):
+        with LiveServer(bare_app()) as server, Deliverer(Destination(
+                server.url + "/segment", "demo-key", "demo"), workers=2) as deliverer:
+            floor = min(floor, timed(lambda: deliverer.deliver_all(bodies_only)))
+        with LiveServer(create_app()) as server, Deliverer(Destination(
+                server.url + "/segment", "demo-key", "demo"), workers=2) as deliverer:
+            e2e = min(e2e, timed(lambda deliverer=deliverer: deliverer.deliver_all(
+                take(simulation(40).messages(), e2e_count))))
+    figures.append(Figure("e2e_vs_http_floor", round(e2e_count / e2e), "messages/s",
+                          "same delivery client, same bodies, bare Flask app",
+                          round(e2e_count / floor), round(floor / e2e, 3), ">= 0.6",
+                          floor / e2e >= 0.6))
+    return figures
+
+
+def bench_scenarios() -> list[Figure]:
+    files = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")
+                   if not any(part.startswith("_") for part in p.relative_to(ROOT).parts))
+    loading = timed(lambda: [load_scenario(p) for p in files])
+
+    def run_all() -> None:
+        for path in files:
+            assert run_scenario(load_scenario(path), InProcessTarget()).passed, path
+
+    seconds = timed(run_all)
+    return [Figure("scenario_suite_seconds", round(seconds, 2), "s",
+                   f"loading and validating the {len(files)} files only", round(loading, 2),
+                   round(seconds / loading, 1) if loading else 0.0, "< 15 s", seconds < 15)]
+
+
+def bench_journal() -> list[Figure]:
+    count = int(20_000 * SCALE)
+    items = [Interaction("play", f"user-{n % 500}", f"ast_{n % 3000:05d}",
+                         "2025-01-06T20:00:00.000Z", origin="home-trending", device="tv",
+                         progress=0.5, message_id=f"{n:032x}", event="Video Content Started",
+                         rule="video-content-started") for n in range(count)]
+    memory = Journal()
+    in_memory = timed(lambda: [_write(memory, item) for item in items])
+    per_interaction = memory.size_bytes() / count
+    raw = sum(len(orjson.dumps(i.to_dict())) for i in items) / count
+    with tempfile.TemporaryDirectory() as folder:
+        on_disk = Journal(Path(folder) / "journal.sqlite")
+        disk = timed(lambda: [_write(on_disk, item) for item in items])
+        on_disk.close()
+    return [
+        Figure("journal_bytes_per_interaction", round(per_interaction), "bytes",
+               "the interaction as compact JSON", round(raw), round(per_interaction / raw, 2),
+               "reported", True),
+        Figure("journal_sqlite_writes_per_s", round(count / disk), "writes/s",
+               "the same writes to the in-memory journal", round(count / in_memory),
+               round(in_memory / disk, 3), "reported", True),
+    ]
+
+
+def _write(journal: Journal, item: Interaction) -> None:
+    with journal.transaction() as db:
+        journal.add_interactions(db, "demo", [item], via="segment")
+
+
+# VmHWM (this process's own peak RSS), not getrusage: on Linux ru_maxrss carries the
+# parent's peak across fork and exec, and the parent here holds a lot.
+PEAK_RSS = """
+import re, sys
+from simulator.profile import load_profile
+from simulator.stream import Simulation
+sim = Simulation(profile=load_profile(**{"population.users": 200}), seed=7, days=30)
+with open(sys.argv[2], "wb") as out:
+    sim.write_jsonl(out, limit=int(sys.argv[1]))
+with open("/proc/self/status") as status:
+    print(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
+"""
+
+
+def bench_memory() -> list[Figure]:
+    def peak(count: int) -> int:
+        done = subprocess.run([sys.executable, "-c", PEAK_RSS, str(count), os.devnull],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
+        return int(done.stdout.strip())
+
+    small, large = int(100_000 * SCALE), int(1_000_000 * SCALE)
+    small_kb, large_kb = peak(small), peak(large)
+    return [Figure("generator_memory_1m_vs_100k", round(large_kb / 1024, 1), "MB peak RSS",
+                   f"peak RSS for {small:,} messages", round(small_kb / 1024, 1),
+                   round(large_kb / small_kb, 3), "<= 1.5", large_kb / small_kb <= 1.5)]
+
+
+def main() -> int:
+    console = Console(width=max(140, Console().width))
+    figures: list[Figure] = []
+    for label, bench in (("generator", bench_generator), ("mapping", bench_mapping),
+                         ("HTTP", bench_http), ("scenarios", bench_scenarios),
+                         ("journal", bench_journal), ("memory", bench_memory)):
+        console.print(f"[dim]measuring {label}...[/dim]")
+        figures += bench()
+    table = Table(title="spideo-sim benchmarks" + (" (quick)" if QUICK else ""))
+    for column in ("figure", "value", "baseline", "ratio", "target", "met"):
+        table.add_column(column, justify="left" if column in ("figure", "baseline") else "right")
+    for f in figures:
+        table.add_row(f.name, f"{f.value:,} {f.unit}", f"{f.baseline}: {f.baseline_value:,}",
+                      f"{f.ratio}", f.target, "yes" if f.met else "[red]no[/red]")
+    console.print(table)
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps({"quick": QUICK, "figures": [
+        {k: v for k, v in asdict(f).items()} for f in figures]}, indent=2))
+    console.print(f"written: {out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
