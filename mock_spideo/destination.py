@@ -8,13 +8,13 @@ then the mapping. Accepted messages are journaled once per messageId and client.
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import replace
 from typing import Any
 
 import orjson
 from flask import Blueprint, Response, g, jsonify, request
 
+from mock_spideo.envelope import now_time
 from mock_spideo.mapping import map_message
 from mock_spideo.problems import Problem, problem
 from mock_spideo.request_log import log_current_request
@@ -87,12 +87,9 @@ def receive() -> Response:
     state = current_state()
     g.client = client = _authenticate(state)
     message = _read_body(state)
-    fault = state.faults.pick(request.path, message)
-    if fault is not None:
-        g.outcome = "fault"
-        answer = state.fault_response(fault)
-        if answer is not None:
-            return answer
+    answer = state.fault_answer(request.path, message)
+    if answer is not None:
+        return answer
     result = map_message(message, state.config.rules)
     env = result.envelope
     if env is not None:
@@ -107,7 +104,7 @@ def receive() -> Response:
         raise ApiError(errors[0])
     interactions = result.interactions
     if any(not i.timestamp for i in interactions):  # no time in the message: time received
-        received = _now()
+        received = now_time()
         interactions = tuple(replace(i, timestamp=received) for i in interactions)
     with state.journal.transaction() as db:
         if env.message_id is not None and not state.journal.first_sight(
@@ -131,9 +128,3 @@ def receive() -> Response:
         "user_properties": [p.to_dict() for p in result.user_properties],
         "problems": [p.to_dict() for p in warnings],
     })
-
-
-def _now() -> str:
-    moment = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + (
-        f".{int(moment % 1 * 1000):03d}Z")

@@ -18,6 +18,7 @@ __all__ = [
     "MESSAGE_TYPES",
     "Envelope",
     "format_time",
+    "now_time",
     "parse_time",
     "read_envelope",
 ]
@@ -75,6 +76,11 @@ def format_time(moment: datetime) -> str:
     """Spideo's timestamp form: UTC with milliseconds, e.g. 2019-08-17T22:12:29.073Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
         f"{moment.microsecond // 1000:03d}Z")
+
+
+def now_time() -> str:
+    """The current time in Spideo's timestamp form (for records without an event time)."""
+    return format_time(datetime.now(UTC))
 
 
 def _as_id(value: Any) -> str | None:

@@ -134,10 +134,6 @@ class Journal:
                 [(cursor.lastrowid, client, p.code, p.severity, p.message, message_id, now)
                  for p in problems])
 
-    def record_request(self, **fields: Any) -> None:
-        with self.transaction() as db:
-            self.add_request(db, **fields)
-
     def delete_interaction(self, client: str, user_id: str, type_: str, content_id: str) -> int:
         with self.transaction() as db:
             return db.execute("DELETE FROM interactions WHERE client=? AND user_id=? AND type=?"
@@ -176,8 +172,9 @@ class Journal:
                            (client, user_id))
         return bool(rows[0]["tracked"]) if rows else True
 
-    def catalog_size(self, client: str) -> int:
-        return self._query("SELECT COUNT(*) AS n FROM catalog WHERE client=?", (client,))[0]["n"]
+    def catalog_ids(self, client: str) -> frozenset[str]:
+        rows = self._query("SELECT content_id FROM catalog WHERE client=?", (client,))
+        return frozenset(row["content_id"] for row in rows)
 
     def catalog_item(self, client: str, content_id: str) -> dict[str, Any] | None:
         rows = self._query("SELECT item FROM catalog WHERE client=? AND content_id=?",

@@ -6,12 +6,12 @@ raw request URI and splits it before decoding each segment.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import unquote
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from mock_spideo.envelope import now_time
 from mock_spideo.mapping import Interaction
 from mock_spideo.problems import problem
 from mock_spideo.responses import ApiError, json_body
@@ -83,12 +83,9 @@ def dispatch(client: str, rest: str) -> Response:
     parts = _segments()
     client = parts[0]
     _authenticate(state, client)
-    fault = state.faults.pick(request.path, None)
-    if fault is not None:
-        g.outcome = "fault"
-        answer = state.fault_response(fault)
-        if answer is not None:
-            return answer
+    answer = state.fault_answer(request.path, None)
+    if answer is not None:
+        return answer
     parts = parts[1:]
     method = request.method
     if parts == ["content-count"]:
@@ -150,11 +147,8 @@ def _add_interaction(state: MockState, client: str, user_id: str, raw_type: str,
     type_ = _type_arg(raw_type)
     if not state.journal.is_tracked(client, user_id):
         raise ApiError(problem("user_not_tracked", user=user_id))
-    moment = time.time()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + (
-        f".{int(moment % 1 * 1000):03d}Z")
     interaction = Interaction(type=type_, user_id=user_id, content_id=content_id,
-                              timestamp=stamp, origin=request.args.get("origin"),
+                              timestamp=now_time(), origin=request.args.get("origin"),
                               device=request.args.get("device"))
     warnings = state.unknown_content(client, (interaction,))
     errors = [p for p in warnings if p.severity == "error"]

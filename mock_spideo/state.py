@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Response, current_app
+from flask import Response, current_app, g
 
 from mock_spideo.config import MockConfig
 from mock_spideo.faults import Fault, FaultSet
@@ -36,8 +36,7 @@ class MockState:
         with self._lock:
             ids = self._catalog_ids.get(client)
         if ids is None:
-            rows = self.journal._query("SELECT content_id FROM catalog WHERE client=?", (client,))
-            ids = frozenset(r["content_id"] for r in rows)
+            ids = self.journal.catalog_ids(client)
             with self._lock:
                 self._catalog_ids[client] = ids
         return ids
@@ -63,6 +62,15 @@ class MockState:
         return [problem("unknown_content", content_id=i.content_id, severity=severity,
                         status=400 if severity == "error" else 200)
                 for i in interactions if i.content_id not in ids]
+
+    def fault_answer(self, path: str, message: dict | None) -> Response | None:
+        """The injected answer to this request if a fault rule fires for it (after the
+        rule's delay); None to carry on normally."""
+        fault = self.faults.pick(path, message)
+        if fault is None:
+            return None
+        g.outcome = "fault"
+        return self.fault_response(fault)
 
     def fault_response(self, fault: Fault) -> Response | None:
         """Apply a fault: wait, then answer its status or drop the connection."""

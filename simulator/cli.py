@@ -54,12 +54,24 @@ def main() -> None:
     """See, before production, what Spideo records from your Segment tracking."""
 
 
+def stream_options(command: Callable) -> Callable:
+    """The options that define a simulated stream, shared by generate and simulate."""
+    for option in reversed((
+        click.option("--users", type=click.IntRange(min=1),
+                     help="Viewers (default: the profile's)."),
+        click.option("--days", type=click.FloatRange(min=0.01), default=1.0, show_default=True),
+        click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--start", help="Start of simulated time, ISO-8601 "
+                                     "(default 2025-01-06T12:00Z)."),
+        click.option("--profile", type=click.Path(exists=True, dir_okay=False),
+                     help="Profile YAML overriding simulator/profiles/default.yaml."),
+    )):
+        command = option(command)
+    return command
+
+
 @main.command()
-@click.option("--users", type=click.IntRange(min=1), help="Viewers (default: the profile's).")
-@click.option("--days", type=click.FloatRange(min=0.01), default=1.0, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--start", help="Start of simulated time, ISO-8601 (default 2025-01-06T12:00Z).")
-@click.option("--profile", type=click.Path(exists=True, dir_okay=False))
+@stream_options
 @click.option("--out", default="-", show_default=True, help="JSONL file, or - for stdout.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
 def generate(users, days, seed, start, profile, out, limit) -> None:
@@ -121,11 +133,7 @@ def mock(host, port, config, rules, journal) -> None:
 
 
 @main.command()
-@click.option("--users", type=click.IntRange(min=1), help="Viewers (default: the profile's).")
-@click.option("--days", type=click.FloatRange(min=0.01), default=1.0, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--start", help="Start of simulated time, ISO-8601.")
-@click.option("--profile", type=click.Path(exists=True, dir_okay=False))
+@stream_options
 @click.option("--target", help="Deliver to this endpoint URL instead of the in-process mock.")
 @click.option("--api-key", default="demo-key", show_default=True)
 @click.option("--client", default="demo", show_default=True)

@@ -10,7 +10,6 @@ s, send delay d and network latency L,
 from __future__ import annotations
 
 import hashlib
-import random
 import uuid
 from contextlib import suppress
 from typing import Any
@@ -18,15 +17,10 @@ from typing import Any
 from mock_spideo.paths import canonical_key
 from simulator.timefmt import iso, parse_iso_ms
 
-__all__ = ["DEFAULT_TIME", "complete_message", "message_id", "stamp"]
+__all__ = ["DEFAULT_TIME", "complete_message", "stamp"]
 
 DEFAULT_TIME = "2025-01-06T12:00:00.000Z"
 _LIBRARY_CONTEXT = {"library": {"name": "spideo-sim", "version": "0.1.0"}}
-
-
-def message_id(rng: random.Random) -> str:
-    """A UUIDv4 messageId drawn from a seeded generator (reproducible)."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def stamp(message: dict[str, Any], t: int, skew: int = 0, delay: int = 0,

@@ -29,6 +29,7 @@ from jsonschema.exceptions import best_match
 
 from mock_spideo import LiveServer, MockConfig, RuleSet, create_app, default_rules, explain
 from mock_spideo.envelope import parse_time
+from mock_spideo.rest_api import normalise_catalog
 from mock_spideo.rules import RulesError, load_rules
 from simulator.delivery import Deliverer, Destination, FakeClock, Ledger, route
 from simulator.messages import complete_message
@@ -222,8 +223,7 @@ class InProcessTarget:
                                          rules=scenario.rules))
         state = self.app.extensions["mock_spideo"]
         if scenario.catalog:
-            state.load_catalog(self.client, [{**item, "id": str(item.get(
-                "id", item.get("contentId")))} for item in scenario.catalog])
+            state.load_catalog(self.client, normalise_catalog(scenario.catalog))
         if scenario.faults is not None:
             state.faults.add(scenario.faults)
         if scenario.delivered:
