@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import urllib3
 import yaml
 
 from mock_spideo import LiveServer, MockConfig, create_app
@@ -75,8 +76,19 @@ class SimulationResult:
 
 
 def _load_faults(path: str) -> Any:
-    text = Path(path).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from None
+
+
+def check_reachable(url: str, timeout: float = 5.0) -> None:
+    """Fail fast (ValueError) when nothing answers at `url`: delivery would otherwise
+    retry every message for the whole retry window."""
+    try:
+        urllib3.request("GET", url, timeout=timeout, retries=False, redirect=False)
+    except urllib3.exceptions.HTTPError as exc:
+        raise ValueError(f"nothing answers at {url}: {exc}") from None
 
 
 def run_simulation(settings: SimulationSettings,
@@ -92,6 +104,7 @@ def run_simulation(settings: SimulationSettings,
     with ExitStack() as stack:
         journal: Journal | None = None
         if settings.target:
+            check_reachable(settings.target)
             url = settings.target
         else:
             app = create_app(MockConfig(clients={settings.client: settings.api_key}))

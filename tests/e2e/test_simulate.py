@@ -68,3 +68,19 @@ def test_deliberately_broken_messages_are_expected_under_strict(tmp_path):
     result = run_simulation(SimulationSettings(users=8, days=0.5, profile=str(profile)))
     assert "missing_content_id" in result.error_codes
     assert result.unexpected_errors == set()
+
+
+def test_an_unreachable_target_fails_fast_with_a_clear_error(tmp_path):
+    from tests.support.processes import free_port
+    outcome = CliRunner().invoke(main, ["simulate", "--users", "1", "--out", str(tmp_path),
+                                        "--target", f"http://127.0.0.1:{free_port()}/segment"])
+    assert outcome.exit_code == 1
+    assert "nothing answers at http://127.0.0.1:" in outcome.output
+
+
+def test_a_faults_file_that_is_not_yaml_is_refused(tmp_path):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("faults: [unclosed\n")
+    outcome = CliRunner().invoke(main, ["simulate", "--users", "1", "--out", str(tmp_path),
+                                        "--faults", str(faults)])
+    assert outcome.exit_code == 1 and "not valid YAML" in outcome.output
