@@ -12,13 +12,13 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 
 from mock_spideo.envelope import now_time
 from mock_spideo.mapping import map_message
 from mock_spideo.problems import Problem, problem
 from mock_spideo.request_log import log_current_request
-from mock_spideo.responses import ApiError
+from mock_spideo.responses import ApiError, json_response
 from mock_spideo.state import MockState, current_state
 
 __all__ = ["blueprint", "read_basic_key"]
@@ -111,8 +111,8 @@ def receive() -> Response:
                 db, client, env.message_id):
             duplicate = problem("duplicate_message", message_id=env.message_id, client=client)
             g.problems, g.outcome = [duplicate], "duplicate"
-            return jsonify({"status": "duplicate", "code": duplicate.code,
-                            "message": duplicate.message})
+            return json_response({"status": "duplicate", "code": duplicate.code,
+                                  "message": duplicate.message})
         if interactions:
             state.journal.add_interactions(db, client, interactions, via="segment")
         if result.user_properties:
@@ -120,8 +120,9 @@ def receive() -> Response:
         g.problems, g.outcome = warnings, result.outcome
         log_current_request(db, 200)
     if result.outcome == "ignored":
-        return jsonify({"status": "ignored", "code": result.code, "message": result.message})
-    return jsonify({
+        return json_response({"status": "ignored", "code": result.code,
+                              "message": result.message})
+    return json_response({
         "status": "recorded",
         "rule": result.rule,
         "interactions": [i.to_dict() for i in interactions],

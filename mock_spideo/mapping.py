@@ -7,7 +7,7 @@ mock, the scenario runner, the fuzzers and `spideo-sim mapping explain` all call
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from mock_spideo import fql
@@ -40,7 +40,7 @@ class Interaction:
     rule: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class UserProperty:
     rule: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
