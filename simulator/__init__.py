@@ -1,0 +1,44 @@
+"""simulator: the Segment side of spideo-sim.
+
+    from simulator import Simulation, Deliverer, Destination, run_simulation
+
+Hypothesis strategies live in `simulator.strategies` (they need the `fuzz` extra).
+"""
+
+from simulator.delivery import (
+    Deliverer,
+    Destination,
+    FakeClock,
+    Ledger,
+    Outcome,
+    RetryPolicy,
+    ScaledClock,
+    route,
+)
+from simulator.messages import complete_message
+from simulator.profile import ProfileError, load_profile
+from simulator.scenario import Scenario, ScenarioError, load_scenario, run_scenario
+from simulator.simulate import SimulationResult, SimulationSettings, run_simulation
+from simulator.stream import Simulation
+
+__all__ = [
+    "Deliverer",
+    "Destination",
+    "FakeClock",
+    "Ledger",
+    "Outcome",
+    "ProfileError",
+    "RetryPolicy",
+    "ScaledClock",
+    "Scenario",
+    "ScenarioError",
+    "Simulation",
+    "SimulationResult",
+    "SimulationSettings",
+    "complete_message",
+    "load_profile",
+    "load_scenario",
+    "route",
+    "run_scenario",
+    "run_simulation",
+]
