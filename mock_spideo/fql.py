@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FqlSyntaxError", "Token", "check", "compile_fql", "lex", "matches", "parse"]
+__all__ = ["FqlSyntaxError", "Token", "check", "lex", "matches", "parse"]
 
 _EOS = "-1"  # fql-ts's end-of-stream flag, a string compared like any character
 _MAX_LEN = 100_000
@@ -563,12 +562,6 @@ def matches(ast: dict, data: Any) -> bool:
     if "error" in ast or data is None:
         return False
     return _validate_group(ast, data)
-
-
-def compile_fql(expression: str) -> Callable[[Any], bool]:
-    """A predicate for one expression: parse once, match many messages."""
-    ast = parse(expression)
-    return lambda message: matches(ast, message)
 
 
 # --- strictness for rules files ----------------------------------------------------------

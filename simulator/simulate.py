@@ -64,7 +64,6 @@ class SimulationResult:
     error_codes: set[str] = field(default_factory=set)
     conservation: dict[str, Any] = field(default_factory=dict)
     expected_codes: set[str] = field(default_factory=set)
-    mock_url: str | None = None
 
     @property
     def total(self) -> int:
@@ -115,7 +114,6 @@ def run_simulation(settings: SimulationSettings,
                 result.expected_codes.add("injected_fault")
             server = stack.enter_context(LiveServer(app, threads=max(4, settings.workers)))
             url = server.url + "/segment"
-            result.mock_url = server.url
             journal = state.journal
         destination = Destination(url, settings.api_key, settings.client)
         deliverer = stack.enter_context(Deliverer(
