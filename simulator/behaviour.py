@@ -83,7 +83,7 @@ class ViewerStream:
 
     def _message_id(self) -> str:
         """A UUIDv4 from the viewer's generator (the version and variant bits set)."""
-        h = f"{self.rng.getrandbits(128):032x}"
+        h = self.rng.randbytes(16).hex()
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
     def _push(self, message: dict[str, Any], t: int, device: Device | None) -> None:
