@@ -85,6 +85,7 @@ class MockState:
         if fault.message:
             found = Problem(found.code, found.severity, found.status, fault.message)
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        g.problems = [found]  # journaled with the request, so reports count injected faults
         return problem_response(found, headers)
 
 

@@ -131,3 +131,11 @@ def test_admin_is_never_faulted_and_unknown_admin_paths_are_404(mock_spideo):
 def test_openapi_document_is_served(mock_spideo):
     reply = mock_spideo.request("GET", "/openapi.yaml")
     assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/yaml")
+
+
+def test_injected_faults_are_journaled_as_problems(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={"name": "outage", "status": 503, "times": 1})
+    mock_spideo.send(PLAY)
+    assert [(p["code"], p["severity"]) for p in mock_spideo.problems()] == [
+        ("injected_fault", "error")]
+    assert "outage" in mock_spideo.problems()[0]["message"]
