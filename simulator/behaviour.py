@@ -16,6 +16,7 @@ import heapq
 import math
 import random
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import Any
 
 from simulator.catalog import Catalog, Title
@@ -53,8 +54,7 @@ class ViewerStream:
         self.audiences = AudienceTracker(profile["engage"], persona.user_id, self.rng)
         entries = [t for titles in catalog.entry_points.values() for t in titles]
         self.entries = entries
-        weights = [persona.tastes.get(t.genre, 1.0) for t in entries]
-        self.cum_weights = [sum(weights[: i + 1]) for i in range(len(weights))]
+        self.cum_weights = list(accumulate(persona.tastes.get(t.genre, 1.0) for t in entries))
         sessions = profile["sessions"]
         weights_by_hour = sessions["diurnal"]
         scale = sessions["per_day"] / sum(weights_by_hour)
