@@ -328,6 +328,8 @@ def recased(message: Any) -> st.SearchStrategy[Any]:
 
 # --- FQL -------------------------------------------------------------------------------
 
+# Field names avoid JavaScript's built-in member names (constructor, toString, map, ...),
+# which Segment's engine would read off the prototype; `length` is kept on purpose.
 _FIELD_NAMES = st.sampled_from(["name", "value", "price", "asset_id", "rating", "plan",
                                 "a.b", "items", "items.length", "x"])
 _fields = st.one_of(
