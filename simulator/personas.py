@@ -30,6 +30,13 @@ _UTC_OFFSET_HOURS = {
     "Europe/Madrid": 1, "Europe/Rome": 1, "America/Sao_Paulo": -3, "Europe/Amsterdam": 1,
     "Asia/Tokyo": 9,
 }
+# Cities by country, chosen with the seeded generator: faker's city() for some locales
+# depends on the process's hash seed, which would break byte-identical output.
+_CITIES = {"US": ["Chicago", "Austin", "Seattle", "Boston"], "GB": ["Leeds", "Bristol", "York"],
+           "FR": ["Lyon", "Nantes", "Lille"], "DE": ["Leipzig", "Bremen", "Köln"],
+           "ES": ["Sevilla", "Bilbao", "Valencia"], "IT": ["Torino", "Bologna", "Bari"],
+           "BR": ["Recife", "Curitiba", "Salvador"], "NL": ["Utrecht", "Delft", "Leiden"],
+           "JP": ["Osaka", "Sapporo", "Fukuoka"]}
 _COUNTRY_LATLNG = {"US": (39.8, -98.6), "GB": (52.4, -1.5), "FR": (46.6, 2.2),
                    "DE": (51.2, 10.4), "ES": (40.4, -3.7), "IT": (42.8, 12.8),
                    "BR": (-14.2, -51.9), "NL": (52.1, 5.3), "JP": (36.2, 138.3)}
@@ -121,7 +128,8 @@ def _device(kind: str, rng: random.Random, fake: Faker, locale: str, profile: di
         "ip": fake.ipv4_public(),
         "library": {"name": library, "version": lib_version},
         "locale": locale.replace("_", "-"),
-        "location": {"city": fake.city(), "country": locale[-2:],
+        "location": {"city": rng.choice(_CITIES.get(locale[-2:], ["Paris"])),
+                     "country": locale[-2:],
                      "latitude": round(lat + rng.uniform(-2, 2), 4),
                      "longitude": round(lng + rng.uniform(-2, 2), 4)},
         "network": {"wifi": rng.random() < 0.8, "cellular": kind == "mobile",
