@@ -17,3 +17,16 @@ def test_readme_gives_exactly_the_two_setup_commands():
     setup = text.split("## Set up and run", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in setup.strip().splitlines()] == [
         "make simulate", "make test"]
+
+
+def test_readme_sample_is_what_generate_produces():
+    import json
+
+    from simulator.profile import load_profile
+    from simulator.stream import Simulation
+    text = README.read_text(encoding="utf-8")
+    shown = json.loads(text.split("(its context cut down to a few fields here):\n\n```json\n",
+                                  1)[1].split("```", 1)[0])
+    sim = Simulation(profile=load_profile(**{"population.users": 2}), seed=1, days=0.5)
+    first = next(m for m in sim.messages() if m.get("event") == "Video Content Started")
+    assert shown == {**first, "context": {k: first["context"][k] for k in shown["context"]}}
