@@ -206,6 +206,12 @@ class Journal:
         where, params = ("WHERE client = ?", (client,)) if client else ("", ())
         return self._query(f"SELECT COUNT(*) AS n FROM interactions {where}", params)[0]["n"]
 
+    def interactions_by_hour(self) -> dict[str, int]:
+        """Interactions per hour of event time ('2025-01-06T20:00Z' -> n), in order."""
+        rows = self._query("SELECT substr(timestamp, 1, 13) AS hour, COUNT(*) FROM interactions"
+                           " GROUP BY hour ORDER BY hour")
+        return {f"{row[0]}:00Z": row[1] for row in rows}
+
     def doubled_interactions(self) -> int:
         """Interactions recorded more than once for one message (should be none)."""
         return self._query(

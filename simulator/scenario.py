@@ -215,12 +215,14 @@ class InProcessTarget:
     def __init__(self, client: str = "demo", api_key: str = "demo-key") -> None:
         self.client, self.api_key = client, api_key
         self.app: Any = None
+        self.http: Any = None  # the app's test client
         self.server: LiveServer | None = None
         self.endpoint: str | None = None
 
     def prepare(self, scenario: Scenario) -> None:
         self.app = create_app(MockConfig(clients={self.client: self.api_key},
                                          rules=scenario.rules))
+        self.http = self.app.test_client()
         state = self.app.extensions["mock_spideo"]
         if scenario.catalog:
             state.load_catalog(self.client, normalise_catalog(scenario.catalog))
@@ -231,7 +233,7 @@ class InProcessTarget:
             self.endpoint = self.server.url + "/segment"
 
     def send(self, given: Given, api_key: str, client: str) -> Reply:
-        reply = self.app.test_client().post("/segment", data=given.encoded(),
+        reply = self.http.post("/segment", data=given.encoded(),
                                             headers=_headers(given, api_key, client))
         return Reply(reply.status_code, reply.get_json(silent=True))
 

@@ -154,10 +154,7 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
             result.problem_examples.setdefault(row["code"], row["message"])
             if row["severity"] == "error":
                 result.error_codes.add(row["code"])
-        hours: Counter = Counter()
-        for row in journal.interactions():
-            hours[row["timestamp"][:13] + ":00Z"] += 1
-        result.interactions_by_hour = dict(sorted(hours.items()))
+        result.interactions_by_hour = journal.interactions_by_hour()
         checks["recorded_equals_delivered"] = (
             stats["interactions"] == ledger.recorded_interactions
             and stats["user_properties"] == ledger.recorded_user_properties)
