@@ -25,13 +25,13 @@ from rich.table import Table
 
 from benchmarks.naive import naive_messages
 from mock_spideo import LiveServer, create_app, default_rules, map_message
-from mock_spideo.journal import Journal
-from mock_spideo.mapping import Interaction
-from simulator.delivery import Deliverer, Destination, route
-from simulator.profile import load_profile
-from simulator.scenario import InProcessTarget, load_scenario, run_scenario
-from simulator.stream import Simulation
-from simulator.timefmt import clear_caches
+from mock_spideo.engine.mapping import Interaction
+from mock_spideo.store.journal import Journal
+from simulator.deliver.delivery import Deliverer, Destination, route
+from simulator.generate.profile import load_profile
+from simulator.generate.stream import Simulation
+from simulator.generate.timefmt import clear_caches
+from simulator.testing.scenario import InProcessTarget, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = "--quick" in sys.argv
@@ -69,8 +69,8 @@ def take(iterator: Any, count: int) -> list[Any]:
 # full of the other benchmarks' messages, would slow it down): prints messages/s.
 WRITE_RATE = """
 import sys, tempfile, time
-from simulator.profile import load_profile
-from simulator.stream import Simulation
+from simulator.generate.profile import load_profile
+from simulator.generate.stream import Simulation
 sim = Simulation(profile=load_profile(**{"population.users": 200}), seed=7, days=1)
 with tempfile.NamedTemporaryFile(suffix=".jsonl") as out:
     started = time.perf_counter()
@@ -251,8 +251,8 @@ def _write(journal: Journal, item: Interaction) -> None:
 # parent's peak across fork and exec, and the parent here holds a lot.
 PEAK_RSS = """
 import re, sys
-from simulator.profile import load_profile
-from simulator.stream import Simulation
+from simulator.generate.profile import load_profile
+from simulator.generate.stream import Simulation
 sim = Simulation(profile=load_profile(**{"population.users": 200}), seed=7, days=30)
 with open(sys.argv[2], "wb") as out:
     sim.write_jsonl(out, limit=int(sys.argv[1]))

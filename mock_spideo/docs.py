@@ -10,9 +10,9 @@ import re
 import sys
 from pathlib import Path
 
-from mock_spideo.problems import catalogue
-from mock_spideo.rules import RuleSet, default_rules
-from mock_spideo.vocabulary import vocabulary
+from mock_spideo.engine.problems import catalogue
+from mock_spideo.engine.rules import RuleSet, default_rules
+from mock_spideo.engine.vocabulary import vocabulary
 
 __all__ = ["problems_table", "render_blocks", "rules_table", "vocabulary_table"]
 

@@ -22,10 +22,10 @@ import orjson
 import pytest
 import urllib3
 
-from mock_spideo.app import create_app
-from mock_spideo.config import MockConfig
-from mock_spideo.server import DEFAULT_HOST, LiveServer
-from mock_spideo.state import MockState
+from mock_spideo.http.app import create_app
+from mock_spideo.http.server import DEFAULT_HOST, LiveServer
+from mock_spideo.store.config import MockConfig
+from mock_spideo.store.state import MockState
 
 __all__ = ["MockSpideo", "Reply"]
 

@@ -2,10 +2,10 @@
 
     from simulator import Simulation, Deliverer, Destination, run_simulation
 
-Hypothesis strategies live in `simulator.strategies` (they need the `fuzz` extra).
+Hypothesis strategies live in `simulator.testing.strategies` (they need the `fuzz` extra).
 """
 
-from simulator.delivery import (
+from simulator.deliver.delivery import (
     Deliverer,
     Destination,
     FakeClock,
@@ -15,11 +15,11 @@ from simulator.delivery import (
     ScaledClock,
     route,
 )
-from simulator.messages import complete_message
-from simulator.profile import ProfileError, load_profile
-from simulator.scenario import Scenario, ScenarioError, load_scenario, run_scenario
+from simulator.generate.messages import complete_message
+from simulator.generate.profile import ProfileError, load_profile
+from simulator.generate.stream import Simulation
 from simulator.simulate import SimulationResult, SimulationSettings, run_simulation
-from simulator.stream import Simulation
+from simulator.testing.scenario import Scenario, ScenarioError, load_scenario, run_scenario
 
 __all__ = [
     "Deliverer",

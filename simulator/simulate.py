@@ -20,9 +20,9 @@ import urllib3
 import yaml
 
 from mock_spideo import LiveServer, MockConfig, create_app
-from mock_spideo.journal import Journal
-from simulator.delivery import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
-from simulator.stream import Simulation
+from mock_spideo.store.journal import Journal
+from simulator.deliver.delivery import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
+from simulator.generate.stream import Simulation
 
 __all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
 

@@ -22,8 +22,8 @@ def test_readme_gives_exactly_the_two_setup_commands():
 def test_readme_sample_is_what_generate_produces():
     import json
 
-    from simulator.profile import load_profile
-    from simulator.stream import Simulation
+    from simulator.generate.profile import load_profile
+    from simulator.generate.stream import Simulation
     text = README.read_text(encoding="utf-8")
     shown = json.loads(text.split("(its context cut down to a few fields here):\n\n```json\n",
                                   1)[1].split("```", 1)[0])

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_spideo import fql
-from simulator.strategies import fql_cases
+from mock_spideo.engine import fql
+from simulator.testing.strategies import fql_cases
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle"
 VECTORS = Path(__file__).resolve().parents[1] / "mock_spideo" / "data" / (

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_spideo import create_app
-from simulator.strategies import adversarial_json, segment_messages
+from simulator.testing.strategies import adversarial_json, segment_messages
 from tests.fuzz.regressions import exporting
 
 APP = create_app()

@@ -7,9 +7,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mock_spideo import PROBLEM_CODES, default_rules, fql, map_message, vocabulary
-from mock_spideo.paths import canonical_key, canonical_tree
-from simulator.strategies import adversarial_json, messages_matching, recased, segment_messages
+from mock_spideo import PROBLEM_CODES, default_rules, map_message, vocabulary
+from mock_spideo.engine import fql
+from mock_spideo.engine.paths import canonical_key, canonical_tree
+from simulator.testing.strategies import (
+    adversarial_json,
+    messages_matching,
+    recased,
+    segment_messages,
+)
 from tests.fuzz.regressions import exporting
 from tests.fuzz.rules_under_test import rules_under_test
 

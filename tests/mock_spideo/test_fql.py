@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_spideo import fql
+from mock_spideo.engine import fql
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "segment_fql_vectors.json").read_text())
 

@@ -5,8 +5,8 @@ import threading
 import urllib3
 
 from mock_spideo import LiveServer, MockConfig, create_app
-from mock_spideo.journal import Journal
-from mock_spideo.mapping import Interaction
+from mock_spideo.engine.mapping import Interaction
+from mock_spideo.store.journal import Journal
 
 
 def test_a_file_journal_survives_a_restart(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from simulator.stream import Simulation
+from simulator.generate.stream import Simulation
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@
 from collections import defaultdict
 from itertools import pairwise
 
-from simulator.engage import snake_case, sync_times
-from simulator.profile import load_profile
-from simulator.stream import Simulation
+from simulator.generate.engage import snake_case, sync_times
+from simulator.generate.profile import load_profile
+from simulator.generate.stream import Simulation
 
 
 def engage_messages(messages):

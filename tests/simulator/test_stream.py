@@ -9,9 +9,9 @@ from itertools import pairwise
 import orjson
 import pytest
 
-from simulator.profile import load_profile
-from simulator.schemas import message_validator
-from simulator.stream import Simulation
+from simulator.generate.profile import load_profile
+from simulator.generate.schemas import message_validator
+from simulator.generate.stream import Simulation
 
 
 def ms(text):

@@ -14,7 +14,7 @@ import pytest
 import urllib3
 from segment.analytics import Client
 
-from simulator.serve import serving
+from simulator.deliver.serve import serving
 from tests.support.processes import SPIDEO_SIM, free_port
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mock_spideo import fql
-from mock_spideo.envelope import ACCEPTED_TYPES, MESSAGE_TYPES, Envelope, read_envelope
-from mock_spideo.paths import canonical_key, canonical_tree, lookup
-from mock_spideo.problems import Problem, problem
-from mock_spideo.rules import PERSONAL_TRAITS, Rule, RuleSet, default_rules
+from mock_spideo.engine import fql
+from mock_spideo.engine.envelope import ACCEPTED_TYPES, MESSAGE_TYPES, Envelope, read_envelope
+from mock_spideo.engine.paths import canonical_key, canonical_tree, lookup
+from mock_spideo.engine.problems import Problem, problem
+from mock_spideo.engine.rules import PERSONAL_TRAITS, Rule, RuleSet, default_rules
 
 __all__ = ["Interaction", "MappingResult", "RuleTrace", "UserProperty", "explain", "map_message"]
 

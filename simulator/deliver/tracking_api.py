@@ -27,8 +27,8 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from mock_spideo.envelope import parse_time
-from simulator.delivery import Ledger, Outcome
+from mock_spideo.engine.envelope import parse_time
+from simulator.deliver.delivery import Ledger, Outcome
 
 __all__ = ["TrackingApi", "TrackingError", "create_tracking_app"]
 

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
-from simulator.catalog import Catalog, Title
-from simulator.engage import AudienceTracker
-from simulator.personas import Device, Persona
-from simulator.timefmt import iso, iso_times
+from simulator.generate.catalog import Catalog, Title
+from simulator.generate.engage import AudienceTracker
+from simulator.generate.personas import Device, Persona
+from simulator.generate.timefmt import iso, iso_times
 
 __all__ = ["ViewerStream"]
 
@@ -87,7 +87,7 @@ class ViewerStream:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
     def _push(self, message: dict[str, Any], t: int, device: Device | None) -> None:
-        """Stamp the four times (see simulator.messages) and queue by receivedAt.
+        """Stamp the four times (see simulator.generate.messages) and queue by receivedAt.
 
         The hottest path of the generator: plain arithmetic on random() rather than
         randint, and times formatted from a per-second cache."""

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from mock_spideo import default_rules
-from simulator.scenario import (
+from simulator.testing.scenario import (
     HttpTarget,
     InProcessTarget,
     Scenario,

@@ -8,12 +8,12 @@ from importlib import resources
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mock_spideo import admin, destination, rest_api
-from mock_spideo.config import MockConfig
-from mock_spideo.problems import problem
-from mock_spideo.request_log import log_request
-from mock_spideo.responses import ApiError, problem_response
-from mock_spideo.state import MockState
+from mock_spideo.engine.problems import problem
+from mock_spideo.http import admin, destination, rest_api
+from mock_spideo.http.request_log import log_request
+from mock_spideo.http.responses import ApiError, problem_response
+from mock_spideo.store.config import MockConfig
+from mock_spideo.store.state import MockState
 
 __all__ = ["create_app"]
 

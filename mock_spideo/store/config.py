@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import yaml
 
-from mock_spideo.rules import RuleSet, default_rules, load_rules
+from mock_spideo.engine.rules import RuleSet, default_rules, load_rules
 
 __all__ = ["ConfigError", "MockConfig", "mask_key"]
 

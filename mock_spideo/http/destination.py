@@ -14,12 +14,12 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, g, request
 
-from mock_spideo.envelope import now_time
-from mock_spideo.mapping import map_message
-from mock_spideo.problems import Problem, problem
-from mock_spideo.request_log import log_current_request
-from mock_spideo.responses import ApiError, json_response
-from mock_spideo.state import MockState, current_state
+from mock_spideo.engine.envelope import now_time
+from mock_spideo.engine.mapping import map_message
+from mock_spideo.engine.problems import Problem, problem
+from mock_spideo.http.request_log import log_current_request
+from mock_spideo.http.responses import ApiError, json_response
+from mock_spideo.store.state import MockState, current_state
 
 __all__ = ["blueprint", "read_basic_key"]
 

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mock_spideo.mapping import Interaction, UserProperty
-from mock_spideo.problems import Problem
+from mock_spideo.engine.mapping import Interaction, UserProperty
+from mock_spideo.engine.problems import Problem
 
 __all__ = ["Journal"]
 

@@ -11,12 +11,12 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from mock_spideo.envelope import now_time
-from mock_spideo.mapping import Interaction
-from mock_spideo.problems import problem
-from mock_spideo.responses import ApiError, json_body
-from mock_spideo.state import MockState, current_state
-from mock_spideo.vocabulary import vocabulary
+from mock_spideo.engine.envelope import now_time
+from mock_spideo.engine.mapping import Interaction
+from mock_spideo.engine.problems import problem
+from mock_spideo.engine.vocabulary import vocabulary
+from mock_spideo.http.responses import ApiError, json_body
+from mock_spideo.store.state import MockState, current_state
 
 __all__ = ["blueprint"]
 

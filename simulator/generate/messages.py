@@ -14,8 +14,8 @@ import uuid
 from contextlib import suppress
 from typing import Any
 
-from mock_spideo.paths import canonical_key
-from simulator.timefmt import iso, parse_iso_ms
+from mock_spideo.engine.paths import canonical_key
+from simulator.generate.timefmt import iso, parse_iso_ms
 
 __all__ = ["DEFAULT_TIME", "complete_message", "stamp"]
 

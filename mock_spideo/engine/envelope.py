@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mock_spideo.paths import canonical_key
-from mock_spideo.problems import Problem, problem
+from mock_spideo.engine.paths import canonical_key
+from mock_spideo.engine.problems import Problem, problem
 
 __all__ = [
     "ACCEPTED_TYPES",

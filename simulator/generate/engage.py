@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from simulator.profile import ProfileError
+from simulator.generate.profile import ProfileError
 
 __all__ = ["AudienceTracker", "snake_case", "sync_times"]
 

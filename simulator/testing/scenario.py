@@ -28,13 +28,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from mock_spideo import LiveServer, MockConfig, RuleSet, create_app, default_rules, explain
-from mock_spideo.envelope import parse_time
-from mock_spideo.rest_api import normalise_catalog
-from mock_spideo.rules import RulesError, load_rules
-from simulator.delivery import Deliverer, Destination, FakeClock, Ledger, route
-from simulator.messages import complete_message
-from simulator.profile import load_profile
-from simulator.stream import Simulation
+from mock_spideo.engine.envelope import parse_time
+from mock_spideo.engine.rules import RulesError, load_rules
+from mock_spideo.http.rest_api import normalise_catalog
+from simulator.deliver.delivery import Deliverer, Destination, FakeClock, Ledger, route
+from simulator.generate.messages import complete_message
+from simulator.generate.profile import load_profile
+from simulator.generate.stream import Simulation
 
 __all__ = ["HttpTarget", "InProcessTarget", "Scenario", "ScenarioError", "load_scenario",
            "run_scenario"]

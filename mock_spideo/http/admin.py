@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_spideo.faults import FaultError
-from mock_spideo.problems import problem
-from mock_spideo.responses import ApiError, json_body
-from mock_spideo.rest_api import normalise_catalog
-from mock_spideo.state import current_state
+from mock_spideo.engine.problems import problem
+from mock_spideo.http.responses import ApiError, json_body
+from mock_spideo.http.rest_api import normalise_catalog
+from mock_spideo.store.faults import FaultError
+from mock_spideo.store.state import current_state
 
 __all__ = ["blueprint"]
 

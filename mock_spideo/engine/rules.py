@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from mock_spideo import fql
-from mock_spideo.paths import PathSyntaxError, canonical_key, parse_path
-from mock_spideo.vocabulary import vocabulary
+from mock_spideo.engine import fql
+from mock_spideo.engine.paths import PathSyntaxError, canonical_key, parse_path
+from mock_spideo.engine.vocabulary import vocabulary
 
 __all__ = ["Rule", "RuleSet", "RulesError", "default_rules", "load_rules", "parse_rules"]
 

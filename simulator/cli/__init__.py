@@ -24,7 +24,7 @@ from mock_spideo import (
     load_rules,
     mask_key,
 )
-from simulator.profile import ProfileError
+from simulator.generate.profile import ProfileError
 
 __all__ = ["main"]
 
@@ -76,7 +76,7 @@ def stream_options(command: Callable) -> Callable:
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
 def generate(users, days, seed, start, profile, out, limit) -> None:
     """Write a simulated Segment stream as JSONL (one message per line)."""
-    from simulator.stream import Simulation
+    from simulator.generate.stream import Simulation
     try:
         sim = Simulation.from_options(users=users, days=days, seed=seed, start=start,
                                       profile=profile)
@@ -189,7 +189,7 @@ def simulate(users, days, seed, start, profile, target, api_key, client, faults,
               help="Simulated seconds of retry waiting per real second.")
 def serve(host, port, mock_port, write_key, api_key, client, target, time_scale) -> None:
     """Run a local Segment Tracking API in front of mock Spideo, for your own app's SDK."""
-    from simulator.serve import serving
+    from simulator.deliver.serve import serving
     try:
         context = serving(host=host, port=port, mock_port=mock_port, write_key=write_key,
                           api_key=api_key, client=client, target=target,

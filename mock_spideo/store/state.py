@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from flask import Response, current_app, g
 
-from mock_spideo.config import MockConfig
-from mock_spideo.faults import Fault, FaultSet
-from mock_spideo.journal import Journal
-from mock_spideo.mapping import Interaction
-from mock_spideo.problems import Problem, problem
-from mock_spideo.responses import problem_response
+from mock_spideo.engine.mapping import Interaction
+from mock_spideo.engine.problems import Problem, problem
+from mock_spideo.http.responses import problem_response
+from mock_spideo.store.config import MockConfig
+from mock_spideo.store.faults import Fault, FaultSet
+from mock_spideo.store.journal import Journal
 
 __all__ = ["MockState", "current_state"]
 

@@ -7,7 +7,7 @@ import time
 
 from flask import Response, g, request
 
-from mock_spideo.state import current_state
+from mock_spideo.store.state import current_state
 
 __all__ = ["log_current_request", "log_request", "redacted_path"]
 

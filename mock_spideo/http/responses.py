@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from flask import Response, request
 
-from mock_spideo.problems import Problem, problem
+from mock_spideo.engine.problems import Problem, problem
 
 __all__ = ["ApiError", "json_body", "json_response", "problem_response"]
 

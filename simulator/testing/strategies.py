@@ -1,7 +1,7 @@
 """Hypothesis strategies for Segment messages, for fuzzing a mapping (ours or yours).
 
     from hypothesis import given
-    from simulator.strategies import messages_matching, segment_messages
+    from simulator.testing.strategies import messages_matching, segment_messages
     from mock_spideo import load_rules, map_message
 
     rules = load_rules("my_rules.yaml")
@@ -26,10 +26,10 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from mock_spideo import fql
-from mock_spideo.paths import canonical_tree, lookup
-from mock_spideo.rules import Rule
-from simulator.timefmt import iso
+from mock_spideo.engine import fql
+from mock_spideo.engine.paths import canonical_tree, lookup
+from mock_spideo.engine.rules import Rule
+from simulator.generate.timefmt import iso
 
 __all__ = [
     "adversarial_json",
