@@ -27,11 +27,11 @@ from benchmarks.naive import naive_messages
 from mock_spideo import LiveServer, create_app, default_rules, map_message
 from mock_spideo.engine.mapping import Interaction
 from mock_spideo.store.journal import Journal
-from simulator.deliver.delivery import Deliverer, Destination, route
+from simulator.deliver import Deliverer, Destination, route
 from simulator.generate.profile import load_profile
 from simulator.generate.stream import Simulation
 from simulator.generate.timefmt import clear_caches
-from simulator.testing.scenario import InProcessTarget, load_scenario, run_scenario
+from simulator.testing import InProcessTarget, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = "--quick" in sys.argv

@@ -1,32 +1,49 @@
 """mock_spideo: a local model of Spideo for Segment data.
 
-    from mock_spideo import create_app, MockConfig, map_message
+    from mock_spideo import create_app, mock_state, MockConfig, map_message
+
+The layers, bottom up: `segment` (the Segment wire protocol) and `errors`; `engine` (the
+pure mapping); `store` (config, journal, faults, state); `http` (the Flask app and the
+server). Everything a user needs is exported here.
 """
 
-from mock_spideo.engine.mapping import (
-    Interaction,
-    MappingResult,
-    UserProperty,
-    explain,
-    map_message,
+from mock_spideo.engine.explain import RuleTrace, explain
+from mock_spideo.engine.mapping import Interaction, MappingResult, UserProperty, map_message
+from mock_spideo.engine.problems import PROBLEM_CODES, Problem, severity_of
+from mock_spideo.engine.rules import (
+    Rule,
+    RulesError,
+    RuleSet,
+    default_rules,
+    load_rules,
+    parse_rules,
 )
-from mock_spideo.engine.problems import PROBLEM_CODES, Problem
-from mock_spideo.engine.rules import RulesError, RuleSet, default_rules, load_rules, parse_rules
 from mock_spideo.engine.vocabulary import vocabulary
-from mock_spideo.http.app import create_app
+from mock_spideo.errors import SpideoSimError
+from mock_spideo.http.app import create_app, mock_state
 from mock_spideo.http.server import LiveServer
 from mock_spideo.store.config import ConfigError, MockConfig, mask_key
+from mock_spideo.store.faults import FaultError
+from mock_spideo.store.journal import Journal
+from mock_spideo.store.state import CatalogError, MockState
 
 __all__ = [
     "PROBLEM_CODES",
+    "CatalogError",
     "ConfigError",
+    "FaultError",
     "Interaction",
+    "Journal",
     "LiveServer",
     "MappingResult",
     "MockConfig",
+    "MockState",
     "Problem",
+    "Rule",
     "RuleSet",
+    "RuleTrace",
     "RulesError",
+    "SpideoSimError",
     "UserProperty",
     "create_app",
     "default_rules",
@@ -34,6 +51,8 @@ __all__ = [
     "load_rules",
     "map_message",
     "mask_key",
+    "mock_state",
     "parse_rules",
+    "severity_of",
     "vocabulary",
 ]

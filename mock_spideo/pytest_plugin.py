@@ -12,35 +12,21 @@ test. MOCK_SPIDEO_HOST and MOCK_SPIDEO_PORT override where it listens.
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import pytest
 import urllib3
 
-from mock_spideo.http.app import create_app
+from mock_spideo.http.app import create_app, mock_state
 from mock_spideo.http.server import DEFAULT_HOST, LiveServer
+from mock_spideo.segment import Reply, destination_headers
 from mock_spideo.store.config import MockConfig
 from mock_spideo.store.state import MockState
 
-__all__ = ["MockSpideo", "Reply"]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An HTTP answer: status, headers and the decoded JSON body (None if not JSON)."""
-
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def code(self) -> str | None:
-        return self.body.get("code") if isinstance(self.body, dict) else None
+__all__ = ["MockSpideo", "Reply", "mock_spideo", "mock_spideo_config", "mock_spideo_server"]
 
 
 class MockSpideo:
@@ -58,7 +44,7 @@ class MockSpideo:
 
     @property
     def state(self) -> MockState:
-        return self.server.app.extensions["mock_spideo"]
+        return mock_state(self.server.app)
 
     def request(self, method: str, path: str, *, json: Any = None, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Reply:
@@ -73,16 +59,13 @@ class MockSpideo:
             decoded = orjson.loads(response.data) if response.data else None
         except orjson.JSONDecodeError:
             decoded = None
-        return Reply(response.status, dict(response.headers), decoded)
+        return Reply(response.status, decoded, dict(response.headers))
 
     def segment_headers(self, api_key: str | None = None,
                         client: str | None = None) -> dict[str, str]:
         """The headers Segment sends to a direct destination."""
         key = self.api_key if api_key is None else api_key
-        settings = base64.b64encode(orjson.dumps({"client": client or self.client})).decode()
-        return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
-                "X-Segment-Settings": settings, "Content-Type": "application/json",
-                "User-Agent": "Segment.io/1.0"}
+        return destination_headers(key, {"client": client or self.client})
 
     def send(self, message: Any, *, api_key: str | None = None,
              headers: dict[str, str] | None = None) -> Reply:
@@ -116,9 +99,22 @@ class MockSpideo:
 
 
 @pytest.fixture(scope="session")
-def mock_spideo_server() -> Iterator[MockSpideo]:
+def mock_spideo_config() -> MockConfig:
+    """The configuration of the session's mock (one client, `demo`, key `demo-key`, the
+    shipped rules). Override this fixture in a conftest.py to use your own clients or
+    rules, as pytest-httpserver lets you override its listen address:
+
+        @pytest.fixture(scope="session")
+        def mock_spideo_config():
+            return MockConfig(clients={"acme": "acme-key"}, rules=load_rules("rules.yaml"))
+    """
+    return MockConfig()
+
+
+@pytest.fixture(scope="session")
+def mock_spideo_server(mock_spideo_config: MockConfig) -> Iterator[MockSpideo]:
     """The session's mock Spideo (started once)."""
-    config = MockConfig()
+    config = mock_spideo_config
     host = os.environ.get("MOCK_SPIDEO_HOST", DEFAULT_HOST)
     port = int(os.environ.get("MOCK_SPIDEO_PORT", "0"))
     with LiveServer(create_app(config), host=host, port=port) as server:

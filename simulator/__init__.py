@@ -2,10 +2,14 @@
 
     from simulator import Simulation, Deliverer, Destination, run_simulation
 
-Hypothesis strategies live in `simulator.testing.strategies` (they need the `fuzz` extra).
+The layers, bottom up: `generate` (profile, personas, catalog, behaviour, messages),
+`deliver` (Segment's delivery semantics, the Tracking API), `testing` (scenarios, the
+pytest plugin, Hypothesis strategies in `simulator.testing.strategies`, which need the
+`fuzz` extra); `simulate`, `report` and `cli` on top.
 """
 
-from simulator.deliver.delivery import (
+from mock_spideo import SpideoSimError
+from simulator.deliver import (
     Deliverer,
     Destination,
     FakeClock,
@@ -15,11 +19,9 @@ from simulator.deliver.delivery import (
     ScaledClock,
     route,
 )
-from simulator.generate.messages import complete_message
-from simulator.generate.profile import ProfileError, load_profile
-from simulator.generate.stream import Simulation
+from simulator.generate import ProfileError, Simulation, complete_message, load_profile
 from simulator.simulate import SimulationResult, SimulationSettings, run_simulation
-from simulator.testing.scenario import Scenario, ScenarioError, load_scenario, run_scenario
+from simulator.testing import Scenario, ScenarioError, load_scenario, run_scenario
 
 __all__ = [
     "Deliverer",
@@ -35,6 +37,7 @@ __all__ = [
     "Simulation",
     "SimulationResult",
     "SimulationSettings",
+    "SpideoSimError",
     "complete_message",
     "load_profile",
     "load_scenario",

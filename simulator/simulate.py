@@ -19,9 +19,8 @@ from typing import Any
 import urllib3
 import yaml
 
-from mock_spideo import LiveServer, MockConfig, create_app
-from mock_spideo.store.journal import Journal
-from simulator.deliver.delivery import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
+from mock_spideo import Journal, LiveServer, MockConfig, create_app, mock_state, severity_of
+from simulator.deliver import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
 from simulator.generate.stream import Simulation
 
 __all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
@@ -107,7 +106,7 @@ def run_simulation(settings: SimulationSettings,
             url = settings.target
         else:
             app = create_app(MockConfig(clients={settings.client: settings.api_key}))
-            state = app.extensions["mock_spideo"]
+            state = mock_state(app)
             state.load_catalog(settings.client, sim.catalog.to_mock_payload())
             if settings.faults:
                 state.faults.add(_load_faults(settings.faults))
@@ -164,7 +163,6 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
         result.user_properties = ledger.recorded_user_properties
         result.problems_by_code = dict(ledger.codes)
         result.problem_examples = dict(ledger.examples)
-        result.error_codes = {code for code in ledger.codes if code not in (
-            "duplicate_message", "unknown_content", "no_rule", "no_user_properties")}
+        result.error_codes = {code for code in ledger.codes if severity_of(code) == "error"}
     checks["ok"] = all(v for k, v in checks.items())
     result.conservation = checks

@@ -7,25 +7,14 @@ the same way wherever it arrives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from mock_spideo.engine.paths import canonical_key
 from mock_spideo.engine.problems import Problem, problem
+from mock_spideo.segment import TIME_FIELDS, canonical_key, format_time, parse_time
 
-__all__ = [
-    "ACCEPTED_TYPES",
-    "MESSAGE_TYPES",
-    "Envelope",
-    "format_time",
-    "now_time",
-    "parse_time",
-    "read_envelope",
-]
+__all__ = ["Envelope", "envelope_fields", "read_envelope"]
 
-MESSAGE_TYPES = frozenset({"track", "identify", "page", "screen", "group", "alias"})
-ACCEPTED_TYPES = frozenset({"track", "identify"})
-TIME_FIELDS = ("timestamp", "originalTimestamp", "sentAt", "receivedAt")
 _ENVELOPE_FIELDS = {
     canonical_key(name): name
     for name in ("type", "event", "userId", "anonymousId", "messageId", "properties",
@@ -57,30 +46,6 @@ def envelope_fields(message: dict) -> dict[str, Any]:
         name = _ENVELOPE_FIELDS.get(canonical_key(key), key) if isinstance(key, str) else key
         out.setdefault(name, value)
     return out
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 date-time as an aware UTC datetime, or None if it is not one."""
-    if not isinstance(value, str) or not 10 <= len(value) <= 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_time(moment: datetime) -> str:
-    """Spideo's timestamp form: UTC with milliseconds, e.g. 2019-08-17T22:12:29.073Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z")
-
-
-def now_time() -> str:
-    """The current time in Spideo's timestamp form (for records without an event time)."""
-    return format_time(datetime.now(UTC))
 
 
 def _as_id(value: Any) -> str | None:

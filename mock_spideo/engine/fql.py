@@ -22,13 +22,30 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FqlSyntaxError", "Token", "check", "lex", "matches", "parse"]
+from mock_spideo.errors import SpideoSimError
+
+__all__ = [
+    "CONDITION_TYPES",
+    "DIRECT",
+    "PREFIXED",
+    "UNDEFINED",
+    "FqlSyntaxError",
+    "Token",
+    "check",
+    "field_name",
+    "field_value",
+    "js_get",
+    "js_string",
+    "lex",
+    "matches",
+    "parse",
+]
 
 _EOS = "-1"  # fql-ts's end-of-stream flag, a string compared like any character
 _MAX_LEN = 100_000
 
 
-class FqlSyntaxError(ValueError):
+class FqlSyntaxError(SpideoSimError, ValueError):
     """An FQL expression Segment cannot read (or that `check` refuses), with its column."""
 
     def __init__(self, message: str, column: int, expression: str = "") -> None:
@@ -220,7 +237,9 @@ def lex(code: str) -> list[Token]:
 
 # --- parser (port of parse-fql.ts) -------------------------------------------------------
 
-_CONDITION_TYPES = {
+# The one table of which message field each kind of condition reads: the field's root
+# word in an expression -> the condition type Segment's parser gives it.
+CONDITION_TYPES = {
     "type": "event-type",
     "event": "event",
     "name": "name",
@@ -229,7 +248,11 @@ _CONDITION_TYPES = {
     "properties": "event-property",
     "traits": "event-trait",
 }
-_PREFIXED = {"event-property": "properties", "event-trait": "traits", "event-context": "context"}
+# Condition types that read a path under a top-level object -> that object's name.
+PREFIXED = {kind: root for root, kind in CONDITION_TYPES.items()
+            if root in ("properties", "traits", "context")}
+# Condition types that read one top-level field -> its name.
+DIRECT = {kind: root for root, kind in CONDITION_TYPES.items() if kind not in PREFIXED}
 
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -332,7 +355,7 @@ def _parse_function(name: str, nodes: list[dict], tokens: list[Token], negate: b
     field = name_token.value
     if field in ("event", "name", "userId"):
         nodes.append({"type": field, "operator": operator, "value": value})
-    for condition_type, prefix in _PREFIXED.items():
+    for condition_type, prefix in PREFIXED.items():
         if field.startswith(prefix):
             nodes.append({"type": condition_type, "name": _strip_prefix(field, prefix),
                           "operator": operator, "value": value})
@@ -345,7 +368,7 @@ def _parse(tokens: list[Token]) -> dict | None:
     while token is not None and token.type != "eos":
         if token.type == "ident":
             root = token.value.split(".")[0]
-            condition_type = _CONDITION_TYPES.get(root)
+            condition_type = CONDITION_TYPES.get(root)
             if condition_type or root in _JS_OBJECT_MEMBERS:
                 op_token = _shift(tokens)
                 if op_token is None:
@@ -384,8 +407,8 @@ def _condition(condition_type: str, field: str, op_token: Token, value_token: To
         return {"type": condition_type, "operator": op,
                 "value": js_string(_token_value(value_token))}
     node: dict[str, Any] = {"type": condition_type}
-    if condition_type in _PREFIXED:
-        node["name"] = _strip_prefix(field, _PREFIXED[condition_type])
+    if condition_type in PREFIXED:
+        node["name"] = _strip_prefix(field, PREFIXED[condition_type])
     if op == "!=" and raw == "null":
         node["operator"] = "exists"
     elif op == "=" and raw == "null":
@@ -438,17 +461,17 @@ def parse(expression: str) -> dict:
 
 # --- matching (port of validate.ts) -----------------------------------------------------
 
-_UNDEFINED = object()
+UNDEFINED = object()
 _SPLIT = re.compile(r"[^\[.\]]+")
 
 
 def js_get(obj: Any, path: str) -> Any:
     """lodash-style get as destination-subscriptions does it (falsy values stop the walk)."""
     if not path:
-        return _UNDEFINED
+        return UNDEFINED
     value = obj
     for key in _SPLIT.findall(path):
-        if value is _UNDEFINED or _js_falsy(value):
+        if value is UNDEFINED or _js_falsy(value):
             break
         value = _js_member(value, key)
     return value
@@ -468,13 +491,13 @@ def _js_member(value: Any, key: str) -> Any:
     if isinstance(value, dict):
         if key in value:
             return value[key]
-        return _JS_FUNCTION if key in _JS_OBJECT_MEMBERS else _UNDEFINED
+        return _JS_FUNCTION if key in _JS_OBJECT_MEMBERS else UNDEFINED
     if isinstance(value, (list, str)):
         if key == "length":
             return len(value)
         if key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < len(value):
             return value[int(key)]
-    return _UNDEFINED
+    return UNDEFINED
 
 
 def _is_js_number(value: Any) -> bool:
@@ -511,9 +534,9 @@ def _validate_value(actual: Any, operator: str, expected: Any) -> bool:
                  "ends_with": actual.endswith(text)}[operator.removeprefix("not_")]
         return found != operator.startswith("not_")
     if operator == "exists":
-        return actual is not _UNDEFINED and actual is not None
+        return actual is not UNDEFINED and actual is not None
     if operator == "not_exists":
-        return actual is _UNDEFINED or actual is None
+        return actual is UNDEFINED or actual is None
     if operator == "is_true":
         return actual is True
     if operator == "is_false":
@@ -523,22 +546,37 @@ def _validate_value(actual: Any, operator: str, expected: Any) -> bool:
 
 def _field(data: Any, key: str) -> Any:
     if isinstance(data, dict):
-        return data.get(key, _UNDEFINED)
-    return _js_member(data, key) if isinstance(data, (list, str)) else _UNDEFINED
+        return data.get(key, UNDEFINED)
+    return _js_member(data, key) if isinstance(data, (list, str)) else UNDEFINED
+
+
+def field_name(condition: dict) -> str:
+    """The field a condition reads, as written in an expression ('properties.rating')."""
+    kind = condition.get("type")
+    if kind in DIRECT:
+        return DIRECT[kind]
+    return f"{PREFIXED.get(kind, '?')}.{condition.get('name', '')}"
+
+
+def field_value(condition: dict, data: Any) -> Any:
+    """The value a (non-group) condition compares, read as Segment reads it; UNDEFINED
+    when absent."""
+    kind = condition.get("type")
+    if kind in DIRECT:
+        return _field(data, DIRECT[kind])
+    if kind in PREFIXED:
+        return js_get(_field(data, PREFIXED[kind]), condition.get("name", ""))
+    return UNDEFINED
 
 
 def _validate_condition(condition: dict, data: Any) -> bool:
     kind = condition.get("type")
     if kind == "group":
         return _validate_group(condition, data)
-    direct = {"event-type": "type", "event": "event", "name": "name", "userId": "userId"}
-    if kind in direct:
-        actual = _field(data, direct[kind])
-    elif kind in _PREFIXED:
-        actual = js_get(_field(data, _PREFIXED[kind]), condition.get("name", ""))
-    else:
+    if kind not in DIRECT and kind not in PREFIXED:
         return False
-    return _validate_value(actual, condition.get("operator", ""), condition.get("value"))
+    return _validate_value(field_value(condition, data), condition.get("operator", ""),
+                           condition.get("value"))
 
 
 def _validate_group(condition: dict, data: Any) -> bool:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mock_spideo.engine import fql
-from mock_spideo.engine.envelope import ACCEPTED_TYPES, MESSAGE_TYPES, Envelope, read_envelope
-from mock_spideo.engine.paths import canonical_key, canonical_tree, lookup
+from mock_spideo.engine.envelope import Envelope, read_envelope
+from mock_spideo.engine.paths import canonical_tree, lookup
 from mock_spideo.engine.problems import Problem, problem
 from mock_spideo.engine.rules import PERSONAL_TRAITS, Rule, RuleSet, default_rules
+from mock_spideo.segment import ACCEPTED_TYPES, MESSAGE_TYPES, canonical_key
 
-__all__ = ["Interaction", "MappingResult", "RuleTrace", "UserProperty", "explain", "map_message"]
+__all__ = ["Interaction", "MappingResult", "UserProperty", "condition_view", "map_message"]
 
 Outcome = Literal["recorded", "ignored", "refused"]
 _PERSONAL = frozenset(canonical_key(t) for t in PERSONAL_TRAITS)
@@ -86,13 +87,17 @@ def _ignored(code: str, message: str, rule: str | None, envelope: Envelope) -> M
     return MappingResult("ignored", code, message, rule, envelope=envelope)
 
 
-def _view(fields: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
-    """The message as FQL conditions read it: Segment's top-level names, canonical keys."""
+def condition_view(fields: dict[str, Any], rules: RuleSet,
+                   with_context: bool = False) -> dict[str, Any]:
+    """The message as FQL conditions read it: Segment's top-level names, canonical keys.
+
+    `context` is canonicalised only when a rule reads it (or when asked), since most
+    rules files never look at it and it is the largest object of a message."""
     view = dict(fields)
     for name in ("properties", "traits"):
         if name in view:
             view[name] = canonical_tree(view[name])
-    if rules.reads_context and "context" in view:
+    if (with_context or rules.reads_context) and "context" in view:
         view["context"] = canonical_tree(view["context"])
     return view
 
@@ -227,7 +232,7 @@ def _map(message: Any, rules: RuleSet) -> MappingResult:
         return _refused(problem(code, type=env.type), envelope=env)
     if env.type == "track" and not (isinstance(env.event, str) and env.event.strip()):
         return _refused(problem("missing_event"), envelope=env)
-    view = _view(env.fields, rules)
+    view = condition_view(env.fields, rules)
     for rule in rules.candidates(env.event):
         if fql.matches(rule.ast, view):
             return _apply(rule, env, rules)
@@ -243,64 +248,3 @@ def _apply(rule: Rule, env: Envelope, rules: RuleSet) -> MappingResult:
         return _ignored(rule.ignore, f"Ignored by rule '{rule.name}' ({rule.ignore}): "
                         f"{rule.description or 'no interaction for this event'}", rule.name, env)
     return _apply_user_properties(rule, env, rules)
-
-
-# --- explanations -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleTrace:
-    """Why one rule did or did not match a message."""
-
-    rule: str
-    matched: bool
-    reasons: tuple[str, ...]
-
-
-def explain(message: Any, rules: RuleSet | None = None) -> tuple[MappingResult, list[RuleTrace]]:
-    """The result of map_message, and for each rule up to the match why it (did not) match."""
-    rules = rules or default_rules()
-    result = map_message(message, rules)
-    traces: list[RuleTrace] = []
-    if not isinstance(message, dict) or result.envelope is None:
-        return result, traces
-    view = _view(result.envelope.fields, rules)
-    if not rules.reads_context and "context" in view:
-        view["context"] = canonical_tree(view["context"])
-    for rule in rules.rules:
-        matched = fql.matches(rule.ast, view)
-        reasons = () if matched else tuple(_failures(rule.ast, view))
-        traces.append(RuleTrace(rule.name, matched, reasons))
-        if matched:
-            break
-    return result, traces
-
-
-_FIELD_OF = {"event-type": "type", "event": "event", "name": "name", "userId": "userId"}
-_PREFIX_OF = {"event-property": "properties", "event-trait": "traits", "event-context": "context"}
-
-
-def _describe(condition: dict, view: dict) -> str:
-    kind = condition.get("type")
-    if kind in _FIELD_OF:
-        name, actual = _FIELD_OF[kind], view.get(_FIELD_OF[kind], fql._UNDEFINED)
-    else:
-        name = f"{_PREFIX_OF.get(kind, '?')}.{condition.get('name', '')}"
-        actual = fql.js_get(view.get(_PREFIX_OF.get(kind, ""), fql._UNDEFINED),
-                            condition.get("name", ""))
-    shown = "absent" if actual is fql._UNDEFINED else repr(actual)
-    wanted = condition.get("operator")
-    if "value" in condition:
-        wanted = f"{wanted} {condition['value']!r}"
-    return f"{name} {wanted}: was {shown}"
-
-
-def _failures(node: dict, view: dict) -> list[str]:
-    if node.get("type") != "group":
-        return [] if fql.matches({"type": "group", "operator": "and", "children": [node]},
-                                 view) else [_describe(node, view)]
-    failing = [reason for child in node.get("children", []) if child
-               for reason in _failures(child, view)]
-    if node.get("operator") == "or" and failing:
-        return ["none of: " + "; ".join(failing)]
-    return failing

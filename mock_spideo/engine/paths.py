@@ -9,25 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["PathSyntaxError", "canonical_key", "canonical_tree", "lookup", "parse_path"]
+from mock_spideo.errors import SpideoSimError
+from mock_spideo.segment import canonical_key
 
-_SEPARATORS = re.compile(r"[\s_\-]")
+__all__ = ["PathSyntaxError", "canonical_tree", "lookup", "parse_path"]
+
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
-_cache: dict[str, str] = {}
 
 
-class PathSyntaxError(ValueError):
+class PathSyntaxError(SpideoSimError, ValueError):
     """A path in a rules file that cannot be read."""
-
-
-def canonical_key(key: str) -> str:
-    """The casing-free form of a field name: lower case, no '_', '-' or spaces."""
-    found = _cache.get(key)
-    if found is None:
-        found = _SEPARATORS.sub("", key).lower()
-        if len(_cache) < 50_000:
-            _cache[key] = found
-    return found
 
 
 def parse_path(text: str) -> tuple[str | int, ...]:

@@ -9,13 +9,16 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["PROBLEM_CODES", "Problem", "catalogue", "problem"]
+__all__ = ["PROBLEM_CODES", "Problem", "ProblemSpec", "Severity", "catalogue", "problem",
+           "severity_of"]
 
 Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, slots=True)
 class ProblemSpec:
+    """One entry of problems.yaml: the code, its severity, statuses and message template."""
+
     code: str
     severity: Severity
     status: int
@@ -50,6 +53,13 @@ def catalogue() -> dict[str, ProblemSpec]:
 
 
 PROBLEM_CODES = frozenset(catalogue())
+
+
+def severity_of(code: str) -> Severity | None:
+    """The severity problems.yaml gives a code; None for a code it does not define (an
+    ignore reason named by a rules file, such as heartbeat)."""
+    spec = catalogue().get(code)
+    return spec.severity if spec else None
 
 
 class _Blank(dict):

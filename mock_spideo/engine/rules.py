@@ -16,8 +16,10 @@ from typing import Any
 import yaml
 
 from mock_spideo.engine import fql
-from mock_spideo.engine.paths import PathSyntaxError, canonical_key, parse_path
+from mock_spideo.engine.paths import PathSyntaxError, parse_path
 from mock_spideo.engine.vocabulary import vocabulary
+from mock_spideo.errors import SpideoSimError
+from mock_spideo.segment import canonical_key
 
 __all__ = ["Rule", "RuleSet", "RulesError", "default_rules", "load_rules", "parse_rules"]
 
@@ -30,7 +32,7 @@ PERSONAL_TRAITS = ("email", "phone", "name", "firstName", "lastName", "address",
                    "avatar")
 
 
-class RulesError(ValueError):
+class RulesError(SpideoSimError, ValueError):
     """A rules file that cannot be used, located precisely."""
 
     def __init__(self, reason: str, *, source: str, line: int | None = None,
@@ -125,8 +127,7 @@ def _canonical_ast(node: Any) -> Any:
     """Field names in conditions in canonical form, to match canonicalised messages."""
     if isinstance(node, dict):
         out = {k: _canonical_ast(v) for k, v in node.items()}
-        if node.get("type") in ("event-property", "event-trait", "event-context") and isinstance(
-                node.get("name"), str):
+        if node.get("type") in fql.PREFIXED and isinstance(node.get("name"), str):
             out["name"] = ".".join(canonical_key(part) for part in node["name"].split("."))
         return out
     if isinstance(node, list):

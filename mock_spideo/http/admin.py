@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from mock_spideo.engine.problems import problem
-from mock_spideo.http.responses import ApiError, json_body
-from mock_spideo.http.rest_api import normalise_catalog
+from mock_spideo.http.context import current_state
+from mock_spideo.http.responses import ApiError, json_body, load_catalog
 from mock_spideo.store.faults import FaultError
-from mock_spideo.store.state import current_state
 
 __all__ = ["blueprint"]
 
@@ -97,17 +96,14 @@ def clear_faults() -> Response:
 
 
 @blueprint.post("/catalog")
-def load_catalog() -> Response:
+def catalog() -> Response:
     """Load catalog items for a client (?client=, default: the only or first client)."""
     state = current_state()
     client = request.args.get("client") or next(iter(state.config.clients))
     if client not in state.config.clients:
         raise ApiError(problem("unknown_client", client=client))
     items = json_body()
-    if not isinstance(items, list):
-        raise ApiError(problem("bad_catalog", detail="the body is not a JSON array"))
-    return jsonify({"client": client, "loaded": state.load_catalog(client,
-                                                                   normalise_catalog(items))})
+    return jsonify({"client": client, "loaded": load_catalog(state, client, items)})
 
 
 @blueprint.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 
 from flask import Flask, Response, g, request
@@ -10,22 +9,19 @@ from werkzeug.exceptions import HTTPException
 
 from mock_spideo.engine.problems import problem
 from mock_spideo.http import admin, destination, rest_api
+from mock_spideo.http.context import EXTENSION, RequestRecord, current_record, current_state
 from mock_spideo.http.request_log import log_request
 from mock_spideo.http.responses import ApiError, problem_response
 from mock_spideo.store.config import MockConfig
 from mock_spideo.store.state import MockState
 
-__all__ = ["create_app"]
-
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-               415: "unsupported_media_type"}
-
+__all__ = ["create_app", "mock_state"]
 
 def create_app(config: MockConfig | None = None) -> Flask:
     """A new mock Spideo with its own journal; nothing is shared between apps."""
     app = Flask("mock_spideo")
     app.json.sort_keys = False
-    app.extensions["mock_spideo"] = MockState.build(config or MockConfig())
+    app.extensions[EXTENSION] = MockState.build(config or MockConfig())
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(destination.blueprint)
     app.add_url_rule("/openapi.yaml", "openapi", openapi)
@@ -38,6 +34,15 @@ def create_app(config: MockConfig | None = None) -> Flask:
     return app
 
 
+def mock_state(app: Flask) -> MockState:
+    """The state of a mock made by create_app: its config, journal, faults and catalogs
+    (for code that runs the app in-process and reads or steers it directly)."""
+    state = app.extensions.get(EXTENSION)
+    if not isinstance(state, MockState):
+        raise TypeError(f"{app!r} was not made by mock_spideo.create_app")
+    return state
+
+
 def openapi() -> Response:
     """The whole HTTP contract, one OpenAPI 3.1 file shipped in the package."""
     text = resources.files("mock_spideo").joinpath("data/openapi.yaml").read_text("utf-8")
@@ -45,25 +50,27 @@ def openapi() -> Response:
 
 
 def _start_clock() -> None:
-    g.started = time.perf_counter()
+    g.record = RequestRecord()
 
 
 def _refusal(error: ApiError) -> Response:
-    g.problem = error.problem
-    g.outcome = g.get("outcome") or "refused"
+    record = current_record()
+    record.refusal = error.problem
+    record.outcome = record.outcome or "refused"
     return problem_response(error.problem, error.headers)
 
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    code = _HTTP_CODES.get(status)
-    if code == "not_found":
-        found = problem(code, what=f"The path {request.path}")
-    elif code == "method_not_allowed":
-        found = problem(code, method=request.method, path=request.path)
-    elif code:
-        found = problem(code, size="too many", limit="the limit", content_type=
-                        request.content_type or "none")
+    if status == 404:
+        found = problem("not_found", what=f"The path {request.path}")
+    elif status == 405:
+        found = problem("method_not_allowed", method=request.method, path=request.path)
+    elif status == 413:
+        found = problem("payload_too_large", size=request.content_length or "unknown",
+                        limit=current_state().config.max_body_bytes)
+    elif status == 415:
+        found = problem("unsupported_media_type", content_type=request.content_type or "none")
     else:
         found = problem("malformed_json", detail=error.description or error.name, status=status)
     return _refusal(ApiError(found))

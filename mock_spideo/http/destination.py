@@ -7,57 +7,46 @@ then the mapping. Accepted messages are journaled once per messageId and client.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import replace
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
-from mock_spideo.engine.envelope import now_time
 from mock_spideo.engine.mapping import map_message
-from mock_spideo.engine.problems import Problem, problem
+from mock_spideo.engine.problems import problem
+from mock_spideo.http.context import current_record, current_state
+from mock_spideo.http.faults import fault_answer
 from mock_spideo.http.request_log import log_current_request
 from mock_spideo.http.responses import ApiError, json_response
-from mock_spideo.store.state import MockState, current_state
+from mock_spideo.segment import BadCredentials, now_time, read_basic_key, read_settings
+from mock_spideo.store.state import MockState
 
-__all__ = ["blueprint", "read_basic_key"]
+__all__ = ["blueprint"]
 
 blueprint = Blueprint("destination", __name__)
-
-
-def read_basic_key(header: str | None) -> str | Problem:
-    """The API key from 'Authorization: Basic base64(apiKey:)', or the problem with it."""
-    if not header:
-        return problem("missing_api_key")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "basic" or not token.strip():
-        return problem("bad_api_key", scope="any client (expected HTTP Basic auth)")
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8
-        return problem("bad_api_key", scope="any client (the Basic credentials are not base64)")
-    key = decoded.partition(":")[0]
-    if not key:
-        return problem("missing_api_key")
-    return key
+_CREDENTIAL_PROBLEMS = {
+    "missing": lambda: problem("missing_api_key"),
+    "scheme": lambda: problem("bad_api_key", scope="any client (expected HTTP Basic auth)"),
+    "encoding": lambda: problem("bad_api_key",
+                                scope="any client (the Basic credentials are not base64)"),
+}
 
 
 def _authenticate(state: MockState) -> str:
-    key = read_basic_key(request.headers.get("Authorization"))
-    if isinstance(key, Problem):
-        raise ApiError(key)
+    try:
+        key = read_basic_key(request.headers.get("Authorization"))
+    except BadCredentials as exc:
+        raise ApiError(_CREDENTIAL_PROBLEMS[exc.reason]()) from None
     client = state.config.client_by_key.get(key)
     if client is None:
         raise ApiError(problem("bad_api_key", scope="any configured client"))
     settings = request.headers.get("X-Segment-Settings")
     if settings is not None:
         try:
-            decoded = orjson.loads(base64.b64decode(settings, validate=True))
+            decoded = read_settings(settings)
         except ValueError as exc:  # binascii.Error and JSON errors are ValueErrors
             raise ApiError(problem("bad_settings_header", detail=str(exc)[:100])) from None
-        if not isinstance(decoded, dict):
-            raise ApiError(problem("bad_settings_header", detail="it is not a JSON object"))
         given = decoded.get("client")
         if given is not None and given != client:
             raise ApiError(problem("client_mismatch", given=given, expected=client))
@@ -85,15 +74,17 @@ def _read_body(state: MockState) -> Any:
 def receive() -> Response:
     """Map one Segment message and journal what Spideo would record."""
     state = current_state()
-    g.client = client = _authenticate(state)
+    record = current_record()
+    record.client = client = _authenticate(state)
     message = _read_body(state)
-    answer = state.fault_answer(request.path, message)
+    answer = fault_answer(request.path, message)
     if answer is not None:
         return answer
     result = map_message(message, state.config.rules)
     env = result.envelope
     if env is not None:
-        g.message_id, g.type, g.event = env.message_id, env.type, env.event
+        record.message_id, record.type = env.message_id, env.type
+        record.event = env.event if isinstance(env.event, str) else None
     if result.outcome == "refused":
         raise ApiError(result.problem)
     if result.interactions and not state.journal.is_tracked(client, env.user_id):
@@ -110,14 +101,14 @@ def receive() -> Response:
         if env.message_id is not None and not state.journal.first_sight(
                 db, client, env.message_id):
             duplicate = problem("duplicate_message", message_id=env.message_id, client=client)
-            g.problems, g.outcome = [duplicate], "duplicate"
+            record.problems, record.outcome = [duplicate], "duplicate"
             return json_response({"status": "duplicate", "code": duplicate.code,
                                   "message": duplicate.message})
         if interactions:
             state.journal.add_interactions(db, client, interactions, via="segment")
         if result.user_properties:
             state.journal.add_user_properties(db, client, result.user_properties)
-        g.problems, g.outcome = warnings, result.outcome
+        record.problems, record.outcome = warnings, result.outcome
         log_current_request(db, 200)
     if result.outcome == "ignored":
         return json_response({"status": "ignored", "code": result.code,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
-from flask import Response, g, request
+from flask import Response, request
 
-from mock_spideo.store.state import current_state
+from mock_spideo.http.context import current_record, current_state
 
 __all__ = ["log_current_request", "log_request", "redacted_path"]
 
@@ -23,22 +22,22 @@ def redacted_path() -> str:
 
 def log_current_request(db: sqlite3.Connection, status: int) -> None:
     """Journal the current request inside the caller's transaction."""
-    event = g.get("event")
+    record = current_record()
     current_state().journal.add_request(
         db, method=request.method, path=redacted_path(), status=status,
-        client=g.get("client"), message_id=g.get("message_id"), type_=g.get("type"),
-        event=event if isinstance(event, str) else None, outcome=g.get("outcome") or "",
-        problems=g.get("problems") or [],
-        duration_ms=(time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
-    g.logged = True
+        client=record.client, message_id=record.message_id, type_=record.type,
+        event=record.event, outcome=record.outcome, problems=record.problems,
+        duration_ms=record.elapsed_ms())
+    record.logged = True
 
 
 def log_request(response: Response) -> Response:
     """after_request hook: journal every request its view did not journal itself."""
-    if g.get("logged") or request.path.startswith("/__admin"):
+    record = current_record()
+    if record.logged or request.path.startswith("/__admin"):
         return response
-    if response.status_code >= 400 and not g.get("problems") and g.get("problem"):
-        g.problems = [g.problem]
+    if response.status_code >= 400 and not record.problems and record.refusal:
+        record.problems = [record.refusal]
     with current_state().journal.transaction() as db:
         log_current_request(db, response.status_code)
     return response

@@ -8,8 +8,9 @@ import orjson
 from flask import Response, request
 
 from mock_spideo.engine.problems import Problem, problem
+from mock_spideo.store.state import CatalogError, MockState
 
-__all__ = ["ApiError", "json_body", "json_response", "problem_response"]
+__all__ = ["ApiError", "json_body", "json_response", "load_catalog", "problem_response"]
 
 
 class ApiError(Exception):
@@ -43,3 +44,14 @@ def json_body() -> Any:
         return orjson.loads(request.get_data(cache=True))
     except orjson.JSONDecodeError as exc:
         raise ApiError(problem("malformed_json", detail=str(exc)[:120])) from None
+
+
+def load_catalog(state: MockState, client: str, items: Any) -> int:
+    """Load a JSON body of catalog items for a client; ApiError bad_catalog when it is not
+    an array or an item has no usable id."""
+    if not isinstance(items, list):
+        raise ApiError(problem("bad_catalog", detail="the body is not a JSON array"))
+    try:
+        return state.load_catalog(client, items)
+    except CatalogError as exc:
+        raise ApiError(problem("bad_catalog", detail=str(exc))) from None

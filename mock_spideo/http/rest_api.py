@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from mock_spideo.engine.envelope import now_time
 from mock_spideo.engine.mapping import Interaction
 from mock_spideo.engine.problems import problem
 from mock_spideo.engine.vocabulary import vocabulary
-from mock_spideo.http.responses import ApiError, json_body
-from mock_spideo.store.state import MockState, current_state
+from mock_spideo.http.context import current_record, current_state
+from mock_spideo.http.faults import fault_answer
+from mock_spideo.http.responses import ApiError, json_body, load_catalog
+from mock_spideo.segment import now_time
+from mock_spideo.store.state import MockState
 
 __all__ = ["blueprint"]
 
@@ -41,7 +43,7 @@ def _segments() -> list[str]:
 def _authenticate(state: MockState, client: str) -> None:
     if client not in state.config.clients:
         raise ApiError(problem("unknown_client", client=client))
-    g.client = client
+    current_record().client = client
     key = request.headers.get("x-api-key") or request.args.get("apikey")
     if not key:
         raise ApiError(problem("missing_api_key", rest=True))
@@ -83,7 +85,7 @@ def dispatch(client: str, rest: str) -> Response:
     parts = _segments()
     client = parts[0]
     _authenticate(state, client)
-    answer = state.fault_answer(request.path, None)
+    answer = fault_answer(request.path, None)
     if answer is not None:
         return answer
     parts = parts[1:]
@@ -158,7 +160,8 @@ def _add_interaction(state: MockState, client: str, user_id: str, raw_type: str,
     with state.journal.transaction() as db:
         state.journal.add_interactions(db, client, [interaction], via="rest",
                                        distributions=distributions)
-    g.problems, g.outcome = warnings, "recorded"
+    record = current_record()
+    record.problems, record.outcome = warnings, "recorded"
     return jsonify({**_item(client, interaction.to_dict()), "distributions": distributions,
                     "problems": [p.to_dict() for p in warnings]})
 
@@ -195,16 +198,4 @@ def _load_catalog(state: MockState, client: str) -> Response:
     if len(items) > limit:
         raise ApiError(problem("payload_too_large", size=f"{len(items)} items",
                                limit=f"{limit} items"))
-    return jsonify({"loaded": state.load_catalog(client, normalise_catalog(items))})
-
-
-def normalise_catalog(items: list[Any]) -> list[dict[str, Any]]:
-    """Catalog items with an 'id' each (from 'id' or 'contentId'); ApiError otherwise."""
-    out = []
-    for index, item in enumerate(items):
-        content_id = item.get("id", item.get("contentId")) if isinstance(item, dict) else None
-        if isinstance(content_id, bool) or not isinstance(content_id, (str, int)) or (
-                isinstance(content_id, str) and not content_id.strip()):
-            raise ApiError(problem("bad_catalog", detail=f"item {index} has no usable id"))
-        out.append({**item, "id": str(content_id)})
-    return out
+    return jsonify({"loaded": load_catalog(state, client, items)})

@@ -10,13 +10,14 @@ from typing import Any, Literal
 import yaml
 
 from mock_spideo.engine.rules import RuleSet, default_rules, load_rules
+from mock_spideo.errors import SpideoSimError
 
 __all__ = ["ConfigError", "MockConfig", "mask_key"]
 
 DEFAULT_CLIENTS = {"demo": "demo-key"}
 
 
-class ConfigError(ValueError):
+class ConfigError(SpideoSimError, ValueError):
     """A configuration file that cannot be used, with the reason."""
 
 

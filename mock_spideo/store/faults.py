@@ -12,13 +12,15 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_spideo.errors import SpideoSimError
+
 __all__ = ["Fault", "FaultError", "FaultSet"]
 
 _KEYS = {"name", "path", "type", "event", "user", "status", "times", "rate", "delay_ms",
          "retry_after", "drop", "message"}
 
 
-class FaultError(ValueError):
+class FaultError(SpideoSimError, ValueError):
     """A fault rule that cannot be applied, with the reason."""
 
 

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
-
-from flask import Response, current_app, g
+from typing import Any
 
 from mock_spideo.engine.mapping import Interaction
 from mock_spideo.engine.problems import Problem, problem
-from mock_spideo.http.responses import problem_response
+from mock_spideo.errors import SpideoSimError
 from mock_spideo.store.config import MockConfig
-from mock_spideo.store.faults import Fault, FaultSet
+from mock_spideo.store.faults import FaultSet
 from mock_spideo.store.journal import Journal
 
-__all__ = ["MockState", "current_state"]
+__all__ = ["CatalogError", "MockState", "normalise_catalog"]
+
+
+class CatalogError(SpideoSimError, ValueError):
+    """Catalog items that cannot be loaded (an item without a usable id)."""
+
+
+def normalise_catalog(items: list[Any]) -> list[dict[str, Any]]:
+    """Catalog items with an 'id' each (from 'id' or 'contentId'); CatalogError naming the
+    first item without a usable id."""
+    out = []
+    for index, item in enumerate(items):
+        content_id = item.get("id", item.get("contentId")) if isinstance(item, dict) else None
+        if isinstance(content_id, bool) or not isinstance(content_id, (str, int)) or (
+                isinstance(content_id, str) and not content_id.strip()):
+            raise CatalogError(f"item {index} has no usable id")
+        out.append({**item, "id": str(content_id)})
+    return out
 
 
 @dataclass
 class MockState:
-    """The per-app state, reached from views with current_state()."""
+    """Everything one mock Spideo keeps between requests (reached from views through
+    `mock_spideo.http.context.current_state()`, from code through `mock_state(app)`)."""
 
     config: MockConfig
     journal: Journal
@@ -41,13 +57,16 @@ class MockState:
                 self._catalog_ids[client] = ids
         return ids
 
-    def load_catalog(self, client: str, items: list[dict]) -> int:
-        count = self.journal.load_catalog(client, items)
+    def load_catalog(self, client: str, items: list[Any]) -> int:
+        """Load catalog items for a client (each needs an 'id' or 'contentId'); returns
+        how many were loaded. CatalogError when an item has no usable id."""
+        count = self.journal.load_catalog(client, normalise_catalog(items))
         with self._lock:
             self._catalog_ids.pop(client, None)
         return count
 
     def reset(self) -> None:
+        """Forget everything: journal, faults and catalogs."""
         self.journal.reset()
         self.faults.clear()
         with self._lock:
@@ -62,40 +81,3 @@ class MockState:
         return [problem("unknown_content", content_id=i.content_id, severity=severity,
                         status=400 if severity == "error" else 200)
                 for i in interactions if i.content_id not in ids]
-
-    def fault_answer(self, path: str, message: dict | None) -> Response | None:
-        """The injected answer to this request if a fault rule fires for it (after the
-        rule's delay); None to carry on normally."""
-        fault = self.faults.pick(path, message)
-        if fault is None:
-            return None
-        g.outcome = "fault"
-        return self.fault_response(fault)
-
-    def fault_response(self, fault: Fault) -> Response | None:
-        """Apply a fault: wait, then answer its status or drop the connection."""
-        if fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
-        if fault.drop:
-            return _dropped()
-        if fault.status is None:
-            return None
-        found = problem("injected_fault", status=fault.status, name=fault.name,
-                        answered=fault.status)
-        if fault.message:
-            found = Problem(found.code, found.severity, found.status, fault.message)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        g.problems = [found]  # journaled with the request, so reports count injected faults
-        return problem_response(found, headers)
-
-
-def _dropped() -> Response:
-    """A response that promises a body and never sends it: the server closes the
-    connection mid-response, which a client sees as the connection dropping."""
-    response = Response(iter(()), status=200, mimetype="application/json")
-    response.headers["Content-Length"] = "64"
-    return response
-
-
-def current_state() -> MockState:
-    return current_app.extensions["mock_spideo"]

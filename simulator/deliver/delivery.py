@@ -16,74 +16,22 @@ fake clock for tests.
 
 from __future__ import annotations
 
-import base64
 import random
 import threading
-import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import urllib3
 from urllib3.exceptions import HTTPError as TransportError
 
-__all__ = [
-    "Clock",
-    "Deliverer",
-    "Destination",
-    "FakeClock",
-    "Ledger",
-    "Outcome",
-    "RetryPolicy",
-    "ScaledClock",
-    "route",
-]
+from mock_spideo.segment import ACCEPTED_TYPES, destination_headers
+from simulator.deliver.clocks import Clock, ScaledClock
+from simulator.deliver.ledger import Ledger, Outcome
 
-OutcomeKind = Literal["delivered", "discarded", "filtered", "failed"]
-ACCEPTED_TYPES = frozenset({"track", "identify"})
-
-
-class Clock(Protocol):
-    """Where delivery reads the time and waits."""
-
-    def now(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-
-class ScaledClock:
-    """Real time, with waits compressed: scale=3600 waits one real second per hour."""
-
-    def __init__(self, scale: float = 1.0) -> None:
-        self.scale = scale
-        self._origin = time.monotonic()
-
-    def now(self) -> float:
-        return (time.monotonic() - self._origin) * self.scale
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds / self.scale)
-
-
-class FakeClock:
-    """Simulated time that advances only when delivery waits (for tests)."""
-
-    def __init__(self) -> None:
-        self._now = 0.0
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self._now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self._now += max(0.0, seconds)
+__all__ = ["Deliverer", "Destination", "RetryPolicy", "route"]
 
 
 @dataclass(frozen=True)
@@ -96,16 +44,8 @@ class Destination:
     name: str = "Spideo"
 
     def headers(self) -> dict[str, str]:
-        settings = base64.b64encode(orjson.dumps({"client": self.client})).decode()
-        return {
-            "Authorization": "Basic " + base64.b64encode(f"{self.api_key}:".encode()).decode(),
-            "X-Segment-Settings": settings,
-            "Content-Type": "application/json",
-            "User-Agent": "Segment.io/1.0",
-            "Accept": "*/*",
-            "Cache-Control": "no-cache",
-            "Connection": "keep-alive",
-        }
+        """The headers Segment sends with every message to this destination."""
+        return destination_headers(self.api_key, {"client": self.client})
 
 
 @dataclass(frozen=True)
@@ -127,22 +67,6 @@ class RetryPolicy:
         ceiling = min(self.cap_s, self.base_s * 2 ** (attempt - 1))
         wait_s = rng.uniform(ceiling / 2, ceiling)
         return max(wait_s, retry_after) if retry_after is not None else wait_s
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one message: its kind, last status, attempts and the reason."""
-
-    kind: OutcomeKind
-    message_id: str | None
-    type: str | None
-    event: str | None
-    status: int | None = None
-    attempts: int = 0
-    message: str = ""
-    code: str | None = None
-    body: dict[str, Any] | None = None
-    waited_s: float = 0.0
 
 
 def route(message: Any, destination: str = "Spideo", send_all: bool = False) -> str | None:
@@ -280,50 +204,3 @@ class Deliverer:
                 if len(in_flight) >= self.workers * 4:
                     in_flight = wait(in_flight, return_when=FIRST_COMPLETED).not_done
         return ledger
-
-
-@dataclass
-class Ledger:
-    """Counts of outcomes, statuses, retries and problem codes, with an example each."""
-
-    sent: int = 0
-    outcomes: Counter = field(default_factory=Counter)
-    statuses: Counter = field(default_factory=Counter)
-    codes: Counter = field(default_factory=Counter)
-    examples: dict[str, str] = field(default_factory=dict)
-    attempts: int = 0
-    retried_messages: int = 0
-    recorded_interactions: int = 0
-    recorded_user_properties: int = 0
-    interactions_by_type: Counter = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.outcomes.values())
-
-    @property
-    def retries(self) -> int:
-        return self.attempts - self.total + self.outcomes["filtered"]
-
-    def add(self, outcome: Outcome) -> None:
-        self.outcomes[outcome.kind] += 1
-        self.attempts += outcome.attempts
-        if outcome.attempts > 1:
-            self.retried_messages += 1
-        if outcome.status is not None:
-            self.statuses[outcome.status] += 1
-        body = outcome.body or {}
-        codes = [outcome.code] if outcome.code else []
-        codes += [p.get("code") for p in body.get("problems", []) if isinstance(p, dict)]
-        if outcome.kind == "failed" and not codes:
-            codes.append("delivery_failed")
-        for code in codes:
-            self.codes[code] += 1
-            self.examples.setdefault(code, f"{outcome.event or outcome.type}: {outcome.message}"
-                                     if outcome.message else str(outcome.event or outcome.type))
-        if outcome.kind == "delivered" and body.get("status") == "recorded":
-            interactions = body.get("interactions") or []
-            self.recorded_interactions += len(interactions)
-            self.recorded_user_properties += len(body.get("user_properties") or [])
-            for item in interactions:
-                self.interactions_by_type[item.get("type")] += 1

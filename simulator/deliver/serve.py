@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from mock_spideo import LiveServer, MockConfig, create_app
-from simulator.deliver.delivery import Deliverer, Destination, ScaledClock
+from simulator.deliver.clocks import ScaledClock
+from simulator.deliver.delivery import Deliverer, Destination
 from simulator.deliver.tracking_api import TrackingApi, create_tracking_app
 
 __all__ = ["Services", "serving"]

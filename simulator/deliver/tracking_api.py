@@ -13,7 +13,6 @@ retries, outcomes), in the background, as Segment does after answering 200.
 
 from __future__ import annotations
 
-import base64
 import queue
 import threading
 import time
@@ -27,15 +26,21 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from mock_spideo.engine.envelope import parse_time
-from simulator.deliver.delivery import Ledger, Outcome
+from mock_spideo.segment import (
+    MESSAGE_TYPES,
+    BadCredentials,
+    format_time,
+    parse_time,
+    read_basic_key,
+    skew_corrected,
+)
+from simulator.deliver.ledger import Ledger, Outcome
 
 __all__ = ["TrackingApi", "TrackingError", "create_tracking_app"]
 
 MAX_MESSAGE = 32 * 1024
 MAX_REQUEST = 500 * 1024
 MAX_BATCH = 2500
-TYPES = ("track", "identify", "page", "screen", "group", "alias")
 
 
 class TrackingError(Exception):
@@ -44,11 +49,6 @@ class TrackingError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z")
 
 
 class TrackingApi:
@@ -106,15 +106,10 @@ class TrackingApi:
     # --- one request -------------------------------------------------------------------
 
     def check_key(self, body: dict[str, Any]) -> None:
-        header = request.headers.get("Authorization", "")
-        key = None
-        if header.lower().startswith("basic "):
-            try:
-                key = base64.b64decode(header[6:].strip(), validate=True).decode().partition(
-                    ":")[0]
-            except ValueError:  # not base64, not ASCII, or not UTF-8
-                key = None
-        key = key or body.get("writeKey")
+        try:
+            key: Any = read_basic_key(request.headers.get("Authorization"))
+        except BadCredentials:
+            key = body.get("writeKey")
         if not key:
             raise TrackingError(401, "missing_write_key", "No write key: send it as the Basic "
                                 "auth username (empty password) or as writeKey in the body.")
@@ -156,10 +151,10 @@ class TrackingApi:
         message.pop("writeKey", None)
         if kind:
             message["type"] = kind
-        if message.get("type") not in TYPES:
+        if message.get("type") not in MESSAGE_TYPES:
             raise TrackingError(400, "invalid_type",
                                 f"{where} has type {message.get('type')!r}; use one of "
-                                f"{', '.join(TYPES)}.")
+                                f"{', '.join(sorted(MESSAGE_TYPES))}.")
         if not (message.get("userId") or message.get("anonymousId")):
             raise TrackingError(400, "missing_user", f"{where} needs userId or anonymousId.")
         return message
@@ -168,16 +163,17 @@ class TrackingApi:
         """messageId, receivedAt and the skew-corrected timestamp, as Segment fills them."""
         now = datetime.now(UTC)
         message.setdefault("messageId", str(uuid.uuid4()))
-        message["receivedAt"] = _iso(now)
+        message["receivedAt"] = format_time(now)
         original = parse_time(message.get("timestamp"))
         sent = parse_time(message.get("sentAt", sent_at))
         if original is None:
-            message["timestamp"] = _iso(now)
+            message["timestamp"] = format_time(now)
             return message
-        message["originalTimestamp"] = _iso(original)
-        message["timestamp"] = _iso(now - (sent - original)) if sent else _iso(original)
+        message["originalTimestamp"] = format_time(original)
+        message["timestamp"] = format_time(skew_corrected(now, sent, original) if sent
+                                           else original)
         if sent:
-            message["sentAt"] = _iso(sent)
+            message["sentAt"] = format_time(sent)
         return message
 
 
@@ -231,7 +227,7 @@ def _single(kind: str) -> Callable[[], Response]:
     return view
 
 
-for _kind in TYPES:
+for _kind in sorted(MESSAGE_TYPES):
     blueprint.add_url_rule(f"/{_kind}", view_func=_single(_kind), methods=["POST"])
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from simulator.generate.catalog import Catalog, Title
 from simulator.generate.engage import AudienceTracker
+from simulator.generate.messages import message_times
 from simulator.generate.personas import Device, Persona
 from simulator.generate.timefmt import iso, iso_times
 
@@ -90,7 +91,7 @@ class ViewerStream:
         """Stamp the four times (see simulator.generate.messages) and queue by receivedAt.
 
         The hottest path of the generator: plain arithmetic on random() rather than
-        randint, and times formatted from a per-second cache."""
+        randint, and times formatted from a per-minute cache (simulator.generate.timefmt)."""
         random = self.rng.random
         quality = self.quality
         skew = device.clock_skew_ms if device else 0
@@ -102,9 +103,10 @@ class ViewerStream:
         else:
             delay = 20 + int(random() * 2980)  # client batching: 20 ms to 3 s
         latency = 20 + int(random() * 380)
-        received = t + delay + latency
+        times = message_times(t, skew, delay, latency)
+        received = times[3]
         (message["timestamp"], message["originalTimestamp"], message["sentAt"],
-         message["receivedAt"]) = iso_times(t + latency, t + skew, t + delay + skew, received)
+         message["receivedAt"]) = iso_times(*times)
         self.seq += 1
         heapq.heappush(self.pending, (received, self.persona.index, self.seq, message))
         if device is not None and random() < quality["duplicate"]:

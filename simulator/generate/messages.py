@@ -14,22 +14,28 @@ import uuid
 from contextlib import suppress
 from typing import Any
 
-from mock_spideo.engine.paths import canonical_key
-from simulator.generate.timefmt import iso, parse_iso_ms
+from mock_spideo.segment import canonical_key, parse_iso_ms, skew_corrected
+from simulator.generate.timefmt import iso_times
 
-__all__ = ["DEFAULT_TIME", "complete_message", "stamp"]
+__all__ = ["DEFAULT_TIME", "complete_message", "message_times", "stamp"]
 
 DEFAULT_TIME = "2025-01-06T12:00:00.000Z"
 _LIBRARY_CONTEXT = {"library": {"name": "spideo-sim", "version": "0.1.0"}}
 
 
+def message_times(t: int, skew: int = 0, delay: int = 0,
+                  latency: int = 0) -> tuple[int, int, int, int]:
+    """(timestamp, originalTimestamp, sentAt, receivedAt) in epoch ms, from the true
+    event time t, the device's clock skew, the send delay and the network latency."""
+    original, sent, received = t + skew, t + delay + skew, t + delay + latency
+    return skew_corrected(received, sent, original), original, sent, received
+
+
 def stamp(message: dict[str, Any], t: int, skew: int = 0, delay: int = 0,
           latency: int = 0) -> dict[str, Any]:
     """Set the four times of a message from true event time t (all in epoch ms)."""
-    message["timestamp"] = iso(t + latency)
-    message["originalTimestamp"] = iso(t + skew)
-    message["sentAt"] = iso(t + delay + skew)
-    message["receivedAt"] = iso(t + delay + latency)
+    (message["timestamp"], message["originalTimestamp"], message["sentAt"],
+     message["receivedAt"]) = iso_times(*message_times(t, skew, delay, latency))
     return message
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 import yaml
 
+from mock_spideo.errors import SpideoSimError
+
 __all__ = ["ProfileError", "default_profile", "load_profile", "merge_profile"]
 
 
-class ProfileError(ValueError):
+class ProfileError(SpideoSimError, ValueError):
     """A profile that cannot be used: names the key and the reason."""
 
 

@@ -18,13 +18,13 @@ from typing import IO, Any
 
 import orjson
 
+from mock_spideo.segment import parse_iso_ms
 from simulator.generate.behaviour import DAY, ViewerStream
 from simulator.generate.catalog import Catalog, build_catalog
 from simulator.generate.engage import sync_times
 from simulator.generate.messages import DEFAULT_TIME
 from simulator.generate.personas import Persona, build_personas
 from simulator.generate.profile import load_profile
-from simulator.generate.timefmt import parse_iso_ms
 
 __all__ = ["Simulation"]
 

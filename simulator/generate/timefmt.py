@@ -1,11 +1,13 @@
-"""Fast ISO-8601 timestamps for generated messages (milliseconds since the epoch in)."""
+"""Segment's millisecond time form (`mock_spideo.segment.format_time`), fast: the
+generator formats four times per message, so a minute's prefix is formatted once and the
+seconds and milliseconds are looked up (tests check it against format_time)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
 
-__all__ = ["clear_caches", "iso", "iso_times", "parse_iso_ms"]
+__all__ = ["clear_caches", "iso", "iso_times"]
 
 _minutes: dict[int, str] = {}
 
@@ -47,11 +49,3 @@ def iso_times(*times_ms: int) -> list[str]:
 def clear_caches() -> None:
     """Forget formatted minutes (benchmarks measure from cold)."""
     _minutes.clear()
-
-
-def parse_iso_ms(text: str) -> int:
-    """Epoch milliseconds of an ISO-8601 date-time (naive means UTC)."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)

@@ -16,15 +16,9 @@ from typing import Any
 
 import pytest
 
-from mock_spideo import default_rules
-from simulator.testing.scenario import (
-    HttpTarget,
-    InProcessTarget,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    run_scenario,
-)
+from simulator.testing.loading import ScenarioError, load_scenario
+from simulator.testing.runner import run_scenario
+from simulator.testing.targets import HttpTarget, InProcessTarget, skip_reason
 
 __all__ = ["ScenarioFile", "ScenarioItem"]
 
@@ -44,17 +38,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Fil
     if file_path.suffix in (".yaml", ".yml") and "scenarios" in folders and not any(
             part.startswith("_") for part in folders[folders.index("scenarios"):]):
         return ScenarioFile.from_parent(parent, path=file_path)
-    return None
-
-
-def target_skip_reason(scenario: Scenario) -> str | None:
-    """Why a scenario cannot run against a remote target, if it cannot."""
-    if scenario.faults is not None:
-        return "injects faults: needs the in-process mock"
-    if scenario.catalog:
-        return "loads a catalog, which would stay in the target for every later scenario"
-    if scenario.rules is not default_rules():
-        return "uses its own rules file; the target applies the rules it was started with"
     return None
 
 
@@ -78,7 +61,7 @@ class ScenarioItem(pytest.Item):
         api_key = config.getoption("--spideo-api-key")
         client = config.getoption("--spideo-client")
         if url:
-            reason = target_skip_reason(scenario)
+            reason = skip_reason(scenario)
             if reason:
                 pytest.skip(reason)
             target = HttpTarget(url, api_key, client)

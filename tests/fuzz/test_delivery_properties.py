@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mock_spideo import LiveServer, create_app
-from simulator.deliver.delivery import Deliverer, Destination, FakeClock, RetryPolicy
+from simulator.deliver import Deliverer, Destination, FakeClock, RetryPolicy
 
 faults = st.lists(st.fixed_dictionaries(
     {"status": st.sampled_from([408, 429, 500, 502, 503, 504])},

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from mock_spideo import PROBLEM_CODES, default_rules, map_message, vocabulary
 from mock_spideo.engine import fql
-from mock_spideo.engine.paths import canonical_key, canonical_tree
+from mock_spideo.engine.paths import canonical_tree
+from mock_spideo.segment import canonical_key
 from simulator.testing.strategies import (
     adversarial_json,
     messages_matching,

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from mock_spideo import load_rules
-from simulator.testing.scenario import InProcessTarget, load_scenario, run_scenario
+from simulator.testing import InProcessTarget, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

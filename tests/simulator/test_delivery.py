@@ -7,7 +7,7 @@ import socket
 import pytest
 from werkzeug import Response
 
-from simulator.deliver.delivery import Deliverer, Destination, FakeClock, RetryPolicy, route
+from simulator.deliver import Deliverer, Destination, FakeClock, RetryPolicy, route
 
 MESSAGE = {"type": "track", "event": "Video Content Started", "userId": "u1",
            "messageId": "m-1", "properties": {"asset_id": "a1"}}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.testing.scenario import InProcessTarget, ScenarioError, load_scenario, run_scenario
+from simulator.testing import InProcessTarget, ScenarioError, load_scenario, run_scenario
 from tests.support.processes import start
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

@@ -1,0 +1,61 @@
+"""Why a message mapped as it did: for each rule up to the one that matched, whether it
+matched and, when it did not, which conditions failed and what the message held.
+
+`spideo-sim mapping explain`, scenario failure reports and the UI all read this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mock_spideo.engine import fql
+from mock_spideo.engine.mapping import MappingResult, condition_view, map_message
+from mock_spideo.engine.rules import RuleSet, default_rules
+
+__all__ = ["RuleTrace", "explain"]
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    """Why one rule did or did not match a message."""
+
+    rule: str
+    matched: bool
+    reasons: tuple[str, ...]
+
+
+def explain(message: Any, rules: RuleSet | None = None) -> tuple[MappingResult, list[RuleTrace]]:
+    """The result of map_message, and for each rule up to the match why it (did not) match."""
+    rules = rules or default_rules()
+    result = map_message(message, rules)
+    traces: list[RuleTrace] = []
+    if not isinstance(message, dict) or result.envelope is None:
+        return result, traces
+    view = condition_view(result.envelope.fields, rules, with_context=True)
+    for rule in rules.rules:
+        matched = fql.matches(rule.ast, view)
+        reasons = () if matched else tuple(_failures(rule.ast, view))
+        traces.append(RuleTrace(rule.name, matched, reasons))
+        if matched:
+            break
+    return result, traces
+
+
+def _describe(condition: dict[str, Any], view: dict[str, Any]) -> str:
+    actual = fql.field_value(condition, view)
+    shown = "absent" if actual is fql.UNDEFINED else repr(actual)
+    wanted = condition.get("operator")
+    if "value" in condition:
+        wanted = f"{wanted} {condition['value']!r}"
+    return f"{fql.field_name(condition)} {wanted}: was {shown}"
+
+
+def _failures(node: dict[str, Any], view: dict[str, Any]) -> list[str]:
+    if node.get("type") != "group":
+        return [] if fql.matches({"type": "group", "operator": "and", "children": [node]},
+                                 view) else [_describe(node, view)]
+    failing = [reason for child in node.get("children", []) if child
+               for reason in _failures(child, view)]
+    if node.get("operator") == "or" and failing:
+        return ["none of: " + "; ".join(failing)]
+    return failing

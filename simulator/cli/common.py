@@ -1,0 +1,65 @@
+"""What the commands share: the error console, progress bars, one-line failures, the
+options that define a simulated stream, and building a mock's config from options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mock_spideo import ConfigError, MockConfig, RulesError, default_rules, load_rules
+
+__all__ = ["err", "fail", "mock_config", "progress_bar", "stream_options"]
+
+err = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda count: None
+        return
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn() if total else
+               TextColumn("{task.completed} messages"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda count: bar.update(task, completed=count)
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the command with one line on stderr and exit status 1 (no traceback)."""
+    raise click.ClickException(message)
+
+
+def stream_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that define a simulated stream, shared by generate and simulate."""
+    for option in reversed((
+        click.option("--users", type=click.IntRange(min=1),
+                     help="Viewers (default: the profile's)."),
+        click.option("--days", type=click.FloatRange(min=0.01), default=1.0, show_default=True),
+        click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--start", help="Start of simulated time, ISO-8601 "
+                                     "(default 2025-01-06T12:00Z)."),
+        click.option("--profile", type=click.Path(exists=True, dir_okay=False),
+                     help="Profile YAML overriding simulator/profiles/default.yaml."),
+    )):
+        command = option(command)
+    return command
+
+
+def mock_config(config: str | None, rules: str | None, journal: str | None) -> MockConfig:
+    try:
+        loaded = load_rules(rules) if rules else None
+        if config:
+            return MockConfig.from_file(config, rules=loaded, journal_path=journal)
+        return MockConfig(rules=loaded or default_rules(), journal_path=journal)
+    except (ConfigError, RulesError, OSError) as exc:
+        fail(str(exc))
+
+

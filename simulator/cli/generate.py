@@ -1,0 +1,34 @@
+"""`spideo-sim generate`: write a simulated Segment stream as JSONL."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from simulator.cli.common import err, fail, progress_bar, stream_options
+from simulator.generate import ProfileError
+
+
+@click.command()
+@stream_options
+@click.option("--out", default="-", show_default=True, help="JSONL file, or - for stdout.")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
+def generate(users, days, seed, start, profile, out, limit) -> None:
+    """Write a simulated Segment stream as JSONL (one message per line)."""
+    from simulator.generate.stream import Simulation
+    try:
+        sim = Simulation.from_options(users=users, days=days, seed=seed, start=start,
+                                      profile=profile)
+    except (ProfileError, ValueError) as exc:
+        fail(str(exc))
+    with progress_bar("generating") as progress:
+        if out == "-":
+            count = sim.write_jsonl(sys.stdout.buffer, limit, progress)
+            sys.stdout.flush()
+        else:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            with open(out, "wb", buffering=1 << 20) as handle:
+                count = sim.write_jsonl(handle, limit, progress)
+    err.print(f"{count} messages written to {'stdout' if out == '-' else out}")

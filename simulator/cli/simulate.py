@@ -1,0 +1,54 @@
+"""`spideo-sim simulate`: generate, deliver as Segment does, and report."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from mock_spideo import mask_key
+from simulator.cli.common import err, fail, progress_bar, stream_options
+from simulator.generate import ProfileError
+
+
+@click.command()
+@stream_options
+@click.option("--target", help="Deliver to this endpoint URL instead of the in-process mock.")
+@click.option("--api-key", default="demo-key", show_default=True)
+@click.option("--client", default="demo", show_default=True)
+@click.option("--faults", type=click.Path(exists=True, dir_okay=False),
+              help="YAML/JSON fault rules for the in-process mock.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Concurrent deliveries (in-process, the mock shares the GIL: keep it low).")
+@click.option("--time-scale", type=click.FloatRange(min=1), default=3600.0, show_default=True,
+              help="Simulated seconds of retry waiting per real second.")
+@click.option("--send-all", is_flag=True, help="Also send page/screen/group/alias calls.")
+@click.option("--strict", is_flag=True,
+              help="Exit 3 on error-severity problems the profile did not cause on purpose.")
+@click.option("--out", "out_dir", default="out", show_default=True)
+def simulate(users, days, seed, start, profile, target, api_key, client, faults, workers,
+             time_scale, send_all, strict, out_dir) -> None:
+    """Generate, deliver as Segment does, and report what Spideo recorded."""
+    from simulator.report import print_report, write_reports
+    from simulator.simulate import SimulationSettings, run_simulation
+    settings = SimulationSettings(users=users, days=days, seed=seed, start=start,
+                                  profile=profile, target=target, api_key=api_key,
+                                  client=client, faults=faults, workers=workers,
+                                  time_scale=time_scale, send_all=send_all)
+    where = target or "mock Spideo in-process (127.0.0.1, free port)"
+    err.print(f"Simulating seed={seed} days={days} users={users or 'profile default'} "
+              f"-> {where} (apiKey {mask_key(api_key)}, client {client!r})")
+    try:
+        with progress_bar("delivering") as progress:
+            result = run_simulation(settings, progress)
+    except (ProfileError, ValueError, OSError) as exc:
+        fail(str(exc))
+    print_report(result, Console())
+    json_path, html_path = write_reports(result, out_dir)
+    err.print(f"Reports: {json_path}, {html_path}")
+    if not result.conservation.get("ok"):
+        err.print("[red]Conservation failed: some messages are unaccounted for.[/red]")
+        sys.exit(2)
+    if strict and result.unexpected_errors:
+        sys.exit(3)

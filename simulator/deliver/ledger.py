@@ -1,0 +1,76 @@
+"""What became of each message (its Outcome) and the running account of a delivery (the
+Ledger): outcomes, statuses, retries, problem codes with an example each, and what the
+destination said it recorded."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Ledger", "Outcome", "OutcomeKind"]
+
+OutcomeKind = Literal["delivered", "discarded", "filtered", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message: its kind, last status, attempts and the reason."""
+
+    kind: OutcomeKind
+    message_id: str | None
+    type: str | None
+    event: str | None
+    status: int | None = None
+    attempts: int = 0
+    message: str = ""
+    code: str | None = None
+    body: dict[str, Any] | None = None
+    waited_s: float = 0.0
+
+
+@dataclass
+class Ledger:
+    """Counts of outcomes, statuses, retries and problem codes, with an example each."""
+
+    sent: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    retried_messages: int = 0
+    recorded_interactions: int = 0
+    recorded_user_properties: int = 0
+    interactions_by_type: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def retries(self) -> int:
+        return self.attempts - self.total + self.outcomes["filtered"]
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.kind] += 1
+        self.attempts += outcome.attempts
+        if outcome.attempts > 1:
+            self.retried_messages += 1
+        if outcome.status is not None:
+            self.statuses[outcome.status] += 1
+        body = outcome.body or {}
+        codes = [outcome.code] if outcome.code else []
+        codes += [p.get("code") for p in body.get("problems", []) if isinstance(p, dict)]
+        if outcome.kind == "failed" and not codes:
+            codes.append("delivery_failed")
+        for code in codes:
+            self.codes[code] += 1
+            self.examples.setdefault(code, f"{outcome.event or outcome.type}: {outcome.message}"
+                                     if outcome.message else str(outcome.event or outcome.type))
+        if outcome.kind == "delivered" and body.get("status") == "recorded":
+            interactions = body.get("interactions") or []
+            self.recorded_interactions += len(interactions)
+            self.recorded_user_properties += len(body.get("user_properties") or [])
+            for item in interactions:
+                self.interactions_by_type[item.get("type")] += 1
