@@ -1,4 +1,13 @@
-"""pytest plugin: scenario files (scenarios/**/*.yaml) collected and run as tests.
+"""pytest plugin: scenario files collected and run as tests.
+
+Collection is opt-in, so installing spideo-sim never makes pytest collect a project's
+unrelated YAML: name the folders that hold scenarios in your pytest configuration,
+
+    [tool.pytest.ini_options]
+    spideo_scenarios = ["scenarios"]
+
+and every .yaml or .yml below them is a test (folders starting with '_' hold support
+files, such as rules files, and are skipped).
 
     pytest scenarios/                                  # against a fresh in-process mock
     pytest scenarios/ --spideo-target http://127.0.0.1:8787 \\
@@ -29,15 +38,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(POST <url>/segment; REST under <url>/<client>/).")
     group.addoption("--spideo-api-key", default="demo-key", help="API key of the target.")
     group.addoption("--spideo-client", default="demo", help="Spideo client of the target.")
+    parser.addini("spideo_scenarios", type="paths", default=[],
+                  help="Folders whose .yaml files are spideo-sim scenarios (relative to the "
+                       "configuration file). Nothing is collected unless this is set.")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
-    """Every .yaml under a `scenarios` folder, except in folders starting with '_'
-    (support files such as rules files and profiles)."""
-    folders = file_path.parts[:-1]
-    if file_path.suffix in (".yaml", ".yml") and "scenarios" in folders and not any(
-            part.startswith("_") for part in folders[folders.index("scenarios"):]):
-        return ScenarioFile.from_parent(parent, path=file_path)
+    """A scenario file: a .yaml under a folder named by `spideo_scenarios`, not inside a
+    folder starting with '_' (support files such as rules files and profiles)."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    for root in parent.config.getini("spideo_scenarios"):
+        try:
+            inside = file_path.relative_to(root).parts[:-1]
+        except ValueError:
+            continue
+        if not any(part.startswith("_") for part in inside):
+            return ScenarioFile.from_parent(parent, path=file_path)
     return None
 
 

@@ -36,7 +36,12 @@ def test_a_wrong_expectation_names_the_differing_field(tmp_path):
     assert "matched rule 'video-content-started'" in report
 
 
+def opt_in(pytester) -> None:
+    pytester.makeini("[pytest]\nspideo_scenarios = scenarios\n")
+
+
 def test_the_plugin_reports_the_diff_and_writes_junit(pytester, tmp_path):
+    opt_in(pytester)
     write(pytester.path, "wrong.yaml", WRONG)
     write(pytester.path, "right.yaml", WRONG.replace("a2", "a1"))
     junit = tmp_path / "junit.xml"
@@ -46,7 +51,15 @@ def test_the_plugin_reports_the_diff_and_writes_junit(pytester, tmp_path):
     assert 'tests="2"' in junit.read_text() and "failures=\"1\"" in junit.read_text()
 
 
+def test_yaml_is_collected_only_under_the_folders_the_ini_names(pytester):
+    write(pytester.path, "right.yaml", WRONG.replace("a2", "a1"))
+    pytester.runpytest("scenarios").assert_outcomes()  # not opted in: nothing collected
+    opt_in(pytester)
+    pytester.runpytest("scenarios").assert_outcomes(passed=1)
+
+
 def test_support_folders_are_not_collected(pytester):
+    opt_in(pytester)
     write(pytester.path, "_support/rules.yaml", "rules: []\n")
     write(pytester.path, "right.yaml", WRONG.replace("a2", "a1"))
     pytester.runpytest("scenarios").assert_outcomes(passed=1)
