@@ -7,11 +7,12 @@ so a customer editing their copy sees exactly what to fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 import yaml
 
@@ -24,9 +25,6 @@ from mock_spideo.segment import canonical_key
 __all__ = ["Rule", "RuleSet", "RulesError", "default_rules", "load_rules", "parse_rules"]
 
 Path_ = tuple[str | int, ...]
-_OUTCOMES = ("interaction", "ignore", "user_property", "user_properties")
-_RULE_KEYS = {"name", "description", "when", "content_id", "for_each", "origin", "device",
-              "progress", "value", *_OUTCOMES}
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 PERSONAL_TRAITS = ("email", "phone", "name", "firstName", "lastName", "address", "birthday",
                    "avatar")
@@ -202,11 +200,101 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     )
 
 
-def _failer(source: str, line: int | None, rule: str | None):
-    def fail(reason: str, field_name: str | None = None, at: yaml.Node | None = None):
+class Fail(Protocol):
+    """Raise RulesError for a reason, at a field and (when known) at a node's line."""
+
+    def __call__(self, reason: str, field_name: str | None = None,
+                 at: yaml.Node | None = None) -> NoReturn: ...
+
+
+def _failer(source: str, line: int | None, rule: str | None) -> Fail:
+    def fail(reason: str, field_name: str | None = None,
+             at: yaml.Node | None = None) -> NoReturn:
         raise RulesError(reason, source=source, line=_line(at) or line, rule=rule,
                          field_name=field_name)
     return fail
+
+
+@dataclass(frozen=True)
+class _RuleSource:
+    """One rule as written, with what its outcome's parser needs to read and blame it."""
+
+    raw: dict[str, Any]
+    node: yaml.Node | None
+    fail: Fail
+    default_origin: tuple[Path_, ...]
+    default_device: tuple[Path_, ...]
+
+    def paths(self, key: str) -> tuple[Path_, ...]:
+        """The path(s) under `key`, failing at that key's line."""
+        return _paths(self.raw[key], lambda reason: self.fail(
+            reason, key, _mapping_child(self.node, key)))
+
+    def one_path(self, key: str, raw: Any) -> Path_:
+        (path,) = _paths(raw, lambda reason: self.fail(reason, key,
+                                                       _mapping_child(self.node, key)))
+        return path
+
+
+def _interaction(rule: _RuleSource) -> dict[str, Any]:
+    raw, fail = rule.raw, rule.fail
+    canonical = vocabulary().canonical(raw["interaction"])
+    if canonical is None:
+        fail(f"'{raw['interaction']}' is not in the vocabulary "
+             f"({', '.join(vocabulary().names)})", "interaction",
+             _mapping_child(rule.node, "interaction"))
+    if "content_id" not in raw:
+        fail("an interaction rule needs content_id paths", "content_id")
+    fields: dict[str, Any] = {"interaction": canonical}
+    fields["content_id"] = tuple((".".join(map(str, p)), p) for p in rule.paths("content_id"))
+    if "for_each" in raw:
+        fields["for_each"] = rule.one_path("for_each", raw["for_each"])
+    elif any(p[0] == "item" for _, p in fields["content_id"]):
+        fail("paths start with 'item' only in a rule with for_each", "content_id")
+    fields["origin"] = rule.paths("origin") if "origin" in raw else rule.default_origin
+    fields["device"] = rule.paths("device") if "device" in raw else rule.default_device
+    if "value" in raw:
+        fields["value"] = rule.paths("value")
+    if "progress" in raw:
+        progress = raw["progress"]
+        if not isinstance(progress, dict) or set(progress) != {"position", "total"}:
+            fail("progress needs 'position' and 'total' paths", "progress")
+        fields["progress"] = (rule.one_path("progress", progress["position"]),
+                              rule.one_path("progress", progress["total"]))
+    return fields
+
+
+def _ignore(rule: _RuleSource) -> dict[str, Any]:
+    code = rule.raw["ignore"]
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        rule.fail("ignore takes a reason code in snake_case, e.g. heartbeat", "ignore")
+    return {"ignore": code}
+
+
+def _user_property(rule: _RuleSource) -> dict[str, Any]:
+    spec = rule.raw["user_property"]
+    if not isinstance(spec, dict) or "name" not in spec or "value" not in spec:
+        rule.fail("user_property needs 'name' (a path) and 'value'", "user_property")
+    if not isinstance(spec["value"], (bool, int, float, str)):
+        rule.fail("user_property value must be a scalar", "user_property")
+    return {"user_property": (rule.one_path("user_property", spec["name"]), spec["value"])}
+
+
+def _user_properties(rule: _RuleSource) -> dict[str, Any]:
+    return {"user_properties": rule.one_path("user_properties", rule.raw["user_properties"])}
+
+
+# One parser per outcome a rule can decide; a rule names exactly one of these keys.
+_OUTCOME_PARSERS: dict[str, Callable[[_RuleSource], dict[str, Any]]] = {
+    "interaction": _interaction,
+    "ignore": _ignore,
+    "user_property": _user_property,
+    "user_properties": _user_properties,
+}
+
+
+_RULE_KEYS = {"name", "description", "when", "content_id", "for_each", "origin", "device",
+              "progress", "value", *_OUTCOME_PARSERS}
 
 
 def _parse_rule(raw: Any, node: yaml.Node | None, index: int, source: str,
@@ -224,9 +312,6 @@ def _parse_rule(raw: Any, node: yaml.Node | None, index: int, source: str,
         fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(sorted(_RULE_KEYS))}",
              unknown[0], _mapping_child(node, unknown[0]))
 
-    def fail_at(key: str):
-        return lambda reason: fail(reason, key, _mapping_child(node, key))
-
     when = raw.get("when")
     if not isinstance(when, str) or not when.strip():
         fail("needs a 'when' expression, e.g. type = \"track\" and event = \"...\"", "when")
@@ -235,57 +320,15 @@ def _parse_rule(raw: Any, node: yaml.Node | None, index: int, source: str,
     except fql.FqlSyntaxError as exc:
         fail(f"FQL syntax error at column {exc.column}: {exc.reason}", "when",
              _mapping_child(node, "when"))
-    outcomes = [key for key in _OUTCOMES if key in raw]
+    outcomes = [key for key in _OUTCOME_PARSERS if key in raw]
     if len(outcomes) != 1:
-        fail(f"needs exactly one of {', '.join(_OUTCOMES)} (got {len(outcomes)})")
+        fail(f"needs exactly one of {', '.join(_OUTCOME_PARSERS)} (got {len(outcomes)})")
     ast = _canonical_ast(ast)
     fields: dict[str, Any] = {"name": name, "when": when, "ast": ast, "line": line,
                               "description": str(raw.get("description", "")),
                               "required_event": _required_event(ast)}
-    kind = outcomes[0]
-    if kind == "interaction":
-        canonical = vocabulary().canonical(raw["interaction"])
-        if canonical is None:
-            fail(f"'{raw['interaction']}' is not in the vocabulary "
-                 f"({', '.join(vocabulary().names)})", "interaction",
-                 _mapping_child(node, "interaction"))
-        fields["interaction"] = canonical
-        if "content_id" not in raw:
-            fail("an interaction rule needs content_id paths", "content_id")
-        content = _paths(raw["content_id"], fail_at("content_id"))
-        fields["content_id"] = tuple((".".join(map(str, p)), p) for p in content)
-        if "for_each" in raw:
-            (fields["for_each"],) = _paths(raw["for_each"], fail_at("for_each"))
-        elif any(p[0] == "item" for _, p in fields["content_id"]):
-            fail("paths start with 'item' only in a rule with for_each", "content_id")
-        fields["origin"] = _paths(raw["origin"], fail_at("origin")) if "origin" in raw else (
-            default_origin)
-        fields["device"] = _paths(raw["device"], fail_at("device")) if "device" in raw else (
-            default_device)
-        if "value" in raw:
-            fields["value"] = _paths(raw["value"], fail_at("value"))
-        if "progress" in raw:
-            progress = raw["progress"]
-            if not isinstance(progress, dict) or set(progress) != {"position", "total"}:
-                fail("progress needs 'position' and 'total' paths", "progress")
-            (position,) = _paths(progress["position"], fail_at("progress"))
-            (total,) = _paths(progress["total"], fail_at("progress"))
-            fields["progress"] = (position, total)
-    elif kind == "ignore":
-        code = raw["ignore"]
-        if not isinstance(code, str) or not _CODE.fullmatch(code):
-            fail("ignore takes a reason code in snake_case, e.g. heartbeat", "ignore")
-        fields["ignore"] = code
-    elif kind == "user_property":
-        spec = raw["user_property"]
-        if not isinstance(spec, dict) or "name" not in spec or "value" not in spec:
-            fail("user_property needs 'name' (a path) and 'value'", "user_property")
-        (name_path,) = _paths(spec["name"], fail_at("user_property"))
-        if not isinstance(spec["value"], (bool, int, float, str)):
-            fail("user_property value must be a scalar", "user_property")
-        fields["user_property"] = (name_path, spec["value"])
-    else:
-        (fields["user_properties"],) = _paths(raw["user_properties"], fail_at("user_properties"))
+    fields.update(_OUTCOME_PARSERS[outcomes[0]](
+        _RuleSource(raw, node, fail, default_origin, default_device)))
     return Rule(**fields)
 
 
