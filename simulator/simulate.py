@@ -95,7 +95,7 @@ def run_simulation(settings: SimulationSettings,
     sim = Simulation.from_options(users=settings.users, days=settings.days, seed=settings.seed,
                                   start=settings.start, profile=settings.profile)
     result = SimulationResult(settings)
-    if sim.profile["quality"]["broken"] > 0:
+    if sim.profile.quality.broken > 0:
         result.expected_codes.add("missing_content_id")
     if settings.send_all:
         result.expected_codes.add("unsupported_type")

@@ -13,6 +13,8 @@ from typing import Any
 
 from faker import Faker
 
+from simulator.generate.profile import Profile
+
 __all__ = ["Catalog", "Title", "build_catalog"]
 
 
@@ -61,14 +63,14 @@ class Catalog:
                 for t in self.titles]
 
 
-def build_catalog(profile: dict[str, Any], seed: int) -> Catalog:
+def build_catalog(profile: Profile, seed: int) -> Catalog:
     """Generate the catalog once: faker runs here, never per event."""
-    spec = profile["catalog"]
+    spec = profile.catalog
     rng = random.Random(f"catalog:{seed}")
     fake = Faker("en_US")
     fake.seed_instance(seed)
-    genres = profile["population"]["genres"]
-    kinds, weights = zip(*spec["kinds"].items(), strict=True)
+    genres = profile.population.genres
+    kinds, weights = zip(*spec.kinds.items(), strict=True)
     titles: list[Title] = []
     serial = 0
 
@@ -78,19 +80,18 @@ def build_catalog(profile: dict[str, Any], seed: int) -> Catalog:
         return f"ast_{serial:05d}_{rng.getrandbits(24):06x}"
 
     def price() -> float | None:
-        if rng.random() >= spec["tvod_share"]:
+        if rng.random() >= spec.tvod_share:
             return None
-        return round(rng.uniform(spec["price"]["min"], spec["price"]["max"]), 2)
+        return round(rng.uniform(spec.price.min, spec.price.max), 2)
 
-    while len(titles) < spec["titles"]:
+    while len(titles) < spec.titles:
         kind = rng.choices(kinds, weights)[0]
         genre = rng.choice(genres)
         name = " ".join(w.capitalize() for w in fake.words(rng.randint(1, 3)))
         airdate = fake.date_between(date(2005, 1, 1), date(2024, 12, 31)).isoformat()
         if kind == "series":
             season = rng.randint(1, 5)
-            count = rng.randint(spec["episodes_per_series"]["min"],
-                                spec["episodes_per_series"]["max"])
+            count = rng.randint(spec.episodes_per_series.min, spec.episodes_per_series.max)
             ids = [asset_id() for _ in range(count)]
             cost = price()
             for number, current in enumerate(ids, start=1):

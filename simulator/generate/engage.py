@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from simulator.generate.profile import ProfileError
+from simulator.generate.profile import Engage
 
 __all__ = ["AudienceTracker", "snake_case", "sync_times"]
 
@@ -33,40 +33,38 @@ def snake_case(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def sync_times(engage: dict[str, Any], start_ms: int, end_ms: int, seed: int) -> list[int]:
+def sync_times(engage: Engage, start_ms: int, end_ms: int, seed: int) -> list[int]:
     """When Engage syncs: first after `first_sync_after_hours`, then every 2 to 3 hours."""
-    if not engage["enabled"]:
+    if not engage.enabled:
         return []
     rng = random.Random(f"engage:{seed}")
-    times, t = [], start_ms + int(engage["first_sync_after_hours"] * HOUR)
-    every = engage["sync_every_hours"]
+    times, t = [], start_ms + int(engage.first_sync_after_hours * HOUR)
+    every = engage.sync_every_hours
     while t <= end_ms:
         times.append(t)
-        t += int(rng.uniform(every["min"], every["max"]) * HOUR)
+        t += int(rng.uniform(every.min, every.max) * HOUR)
     return times
 
 
-def _audiences(engage: dict[str, Any]) -> list[tuple[str, str, int, float]]:
+def _audiences(engage: Engage) -> list[tuple[str, str, float, int]]:
+    """(property name, kind of history, window in ms, threshold) per audience."""
     out = []
-    for name, spec in engage["audiences"].items():
-        kinds = [key for key in spec if key in _KINDS]
-        if len(kinds) != 1:
-            raise ProfileError(f"engage.audiences.{name} needs one of {', '.join(_KINDS)}")
-        window = spec[kinds[0]] * HOUR
-        threshold = spec.get("at_least", 1) if kinds[0] != "no_play_within_hours" else int(
-            bool(spec.get("after_playing", True)))
-        out.append((snake_case(name), _KINDS[kinds[0]], window, threshold))
+    for name, audience in engage.audiences.items():
+        ((test, hours),) = audience.tests.items()
+        threshold = audience.at_least if test != "no_play_within_hours" else int(
+            audience.after_playing)
+        out.append((snake_case(name), _KINDS[test], hours * HOUR, threshold))
     return out
 
 
 class AudienceTracker:
     """One viewer's history, and their membership as of the last sync."""
 
-    def __init__(self, engage: dict[str, Any], user_id: str, rng: random.Random) -> None:
+    def __init__(self, engage: Engage, user_id: str, rng: random.Random) -> None:
         self.engage = engage
         self.user_id = user_id
         self.rng = rng
-        self.definitions = _audiences(engage) if engage["enabled"] else []
+        self.definitions = _audiences(engage) if engage.enabled else []
         self.events: dict[str, list[int]] = {"completions": [], "plays": [], "orders": []}
         self.members: dict[str, bool] = {}
         self.horizon = max((d[2] for d in self.definitions), default=0)
@@ -104,7 +102,7 @@ class AudienceTracker:
                     1_000, 15 * 60_000)
 
     def _identify(self, key: str, value: bool, message_id: str) -> dict[str, Any]:
-        space = self.engage["space_id"]
+        space = self.engage.space_id
         computation = "aud_" + hashlib.sha1(f"{space}:{key}".encode()).hexdigest()[:12]
         return {
             "type": "identify", "userId": self.user_id, "traits": {key: value},

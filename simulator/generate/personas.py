@@ -15,6 +15,8 @@ from typing import Any
 
 from faker import Faker
 
+from simulator.generate.profile import Profile
+
 __all__ = ["Device", "Persona", "build_personas"]
 
 # Timezones consistent with each locale (tz database names).
@@ -112,7 +114,7 @@ def _uuid4(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _device(kind: str, rng: random.Random, fake: Faker, locale: str, profile: dict) -> Device:
+def _device(kind: str, rng: random.Random, fake: Faker, locale: str, profile: Profile) -> Device:
     (os_name, versions, maker, models, library, lib_version, screen,
      agent) = rng.choice(_PLATFORMS[kind])
     timezone = rng.choice(_TIMEZONES.get(locale, ["Europe/London"]))
@@ -144,33 +146,32 @@ def _device(kind: str, rng: random.Random, fake: Faker, locale: str, profile: di
     if kind == "web":
         context["page"] = {"path": "/", "referrer": "", "search": "", "title": "Spideo Player",
                            "url": "https://player.example.com/"}
-    quality = profile["quality"]
+    quality = profile.quality
     skew = 0
-    if rng.random() < quality["clock_skew"]:
-        low, high = quality["clock_skew_seconds"]["min"], quality["clock_skew_seconds"]["max"]
+    if rng.random() < quality.clock_skew:
+        low, high = quality.clock_skew_seconds.min, quality.clock_skew_seconds.max
         skew = int(rng.uniform(low, high) * 1000)
     return Device(kind, anonymous_id, context, _UTC_OFFSET_HOURS.get(timezone, 0), skew,
                   kind == "web")
 
 
-def build_personas(profile: dict[str, Any], seed: int) -> list[Persona]:
+def build_personas(profile: Profile, seed: int) -> list[Persona]:
     """Generate the viewers once: faker runs here, never per event."""
-    population = profile["population"]
+    population = profile.population
     rng = random.Random(f"personas:{seed}")
-    locales = population["locales"]
+    locales = population.locales
     fakers = {}
     for number, locale in enumerate(locales):
         fakers[locale] = Faker(locale)
         fakers[locale].seed_instance(seed * 1000 + number)
-    kinds, weights = zip(*population["device_mix"].items(), strict=True)
-    genres = population["genres"]
+    kinds, weights = zip(*population.device_mix.items(), strict=True)
+    genres = population.genres
     personas = []
-    for index in range(population["users"]):
+    for index in range(population.users):
         locale = rng.choice(locales)
         fake = fakers[locale]
         first, last = fake.first_name(), fake.last_name()
-        count = rng.randint(population["devices_per_user"]["min"],
-                            population["devices_per_user"]["max"])
+        count = rng.randint(population.devices_per_user.min, population.devices_per_user.max)
         devices = tuple(_device(rng.choices(kinds, weights)[0], rng, fake, locale, profile)
                         for _ in range(count))
         favourite = rng.sample(genres, k=min(3, len(genres)))
@@ -190,5 +191,5 @@ def build_personas(profile: dict[str, Any], seed: int) -> list[Persona]:
         personas.append(Persona(
             index=index, user_id=f"usr_{index:06d}_{rng.getrandbits(32):08x}", traits=traits,
             devices=devices, tastes=tastes,
-            identified=rng.random() < population["identified_share"]))
+            identified=rng.random() < population.identified_share))
     return personas

@@ -1,7 +1,9 @@
-"""Simulation profiles: every size and rate of a simulation, in one YAML file.
+"""Simulation profiles: every size, rate and duration of a simulation, typed.
 
 The shipped `profiles/default.yaml` holds every key with its default; a user's profile
-overrides any subset. Unknown keys and wrong types fail with the key's dotted path.
+overrides any subset. The result is a frozen `Profile` of typed sections (msgspec
+structs), so a wrong key or type fails at load time with its path, and the generator
+reads attributes, not dictionary keys.
 """
 
 from __future__ import annotations
@@ -9,17 +11,193 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import yaml
 
-from mock_spideo.errors import SpideoSimError
+from mock_spideo import SpideoSimError
 
-__all__ = ["ProfileError", "default_profile", "load_profile", "merge_profile"]
+__all__ = [
+    "Audience",
+    "Behaviour",
+    "CatalogSpec",
+    "Count",
+    "Engage",
+    "Population",
+    "Profile",
+    "ProfileError",
+    "Quality",
+    "Sessions",
+    "Span",
+    "Timing",
+    "default_profile",
+    "load_profile",
+]
+
+Probability = Annotated[float, msgspec.Meta(ge=0, le=1)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
+# Maps whose keys the user chooses: a profile replaces them whole instead of merging.
+_FREE_FORM = ("engage.audiences", "catalog.kinds", "population.device_mix")
 
 
 class ProfileError(SpideoSimError, ValueError):
-    """A profile that cannot be used: names the key and the reason."""
+    """A profile that cannot be used: names the file, the key and the reason."""
+
+
+class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A profile section: immutable, and an unknown key is an error."""
+
+
+class Count(_Section):
+    """A whole-number range, drawn uniformly (both ends included)."""
+
+    min: int
+    max: int
+
+    def __post_init__(self) -> None:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+
+
+class Span(_Section):
+    """A range of seconds (or of any real quantity), drawn uniformly."""
+
+    min: float
+    max: float
+
+    def __post_init__(self) -> None:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+
+    @property
+    def ms(self) -> tuple[int, int]:
+        """The range in whole milliseconds, for rng.randint."""
+        return round(self.min * 1000), round(self.max * 1000)
+
+
+class Population(_Section):
+    users: AtLeastOne
+    locales: list[str]
+    devices_per_user: Count
+    device_mix: dict[str, Positive]
+    genres: list[str]
+    identified_share: Probability
+
+
+class CatalogSpec(_Section):
+    titles: AtLeastOne
+    kinds: dict[str, Positive]
+    episodes_per_series: Count
+    tvod_share: Probability
+    price: Span
+
+
+class Sessions(_Section):
+    per_day: Positive
+    diurnal: Annotated[list[Annotated[float, msgspec.Meta(ge=0)]],
+                       msgspec.Meta(min_length=24, max_length=24)]
+    weekend_uplift: Positive
+    anonymous_start: Probability
+    login_in_session: Probability
+
+
+class Behaviour(_Section):
+    browse_pages: Count
+    clicks_per_session: Count
+    view_details: Probability
+    play_after_details: Probability
+    wishlist: Probability
+    share: Probability
+    purchase: Probability
+    heartbeat_interval: Annotated[float, msgspec.Meta(ge=1)]
+    watch_share: Span
+    complete: Probability
+    pause: Probability
+    seek: Probability
+    buffer: Probability
+    review: Probability
+    binge: Probability
+    max_binge: int
+
+
+class Timing(_Section):
+    """How long a viewer takes between steps, and how a device's messages travel (all in
+    seconds)."""
+
+    page_view: Span
+    login: Span
+    custom_event: Span
+    click: Span
+    details: Span
+    wishlist: Span
+    share: Span
+    purchase: Span
+    play: Span
+    content_start: Span
+    review: Span
+    pause: Span
+    buffer: Span
+    seek_offset: Span
+    send_delay: Span
+    latency: Span
+    resend_after: Span
+
+
+class Quality(_Section):
+    clock_skew: Probability
+    clock_skew_seconds: Span
+    late_arrival: Probability
+    late_seconds: Span
+    duplicate: Probability
+    noise_custom_events: Probability
+    broken: Probability
+
+
+class Audience(_Section):
+    """One Engage audience: exactly one membership test, with its threshold."""
+
+    completions_within_hours: Positive | None = None
+    plays_within_hours: Positive | None = None
+    orders_within_hours: Positive | None = None
+    no_play_within_hours: Positive | None = None
+    at_least: AtLeastOne = 1
+    after_playing: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.tests) != 1:
+            raise ValueError("an audience needs exactly one of completions_within_hours, "
+                             "plays_within_hours, orders_within_hours, no_play_within_hours")
+
+    @property
+    def tests(self) -> dict[str, float]:
+        """The membership test(s) set: name -> window in hours."""
+        return {name: hours for name, hours in (
+            ("completions_within_hours", self.completions_within_hours),
+            ("plays_within_hours", self.plays_within_hours),
+            ("orders_within_hours", self.orders_within_hours),
+            ("no_play_within_hours", self.no_play_within_hours)) if hours is not None}
+
+
+class Engage(_Section):
+    enabled: bool
+    space_id: str
+    first_sync_after_hours: Annotated[float, msgspec.Meta(ge=0)]
+    sync_every_hours: Span
+    audiences: dict[str, Audience]
+
+
+class Profile(_Section):
+    """Every size, rate and duration of a simulation."""
+
+    population: Population
+    catalog: CatalogSpec
+    sessions: Sessions
+    behaviour: Behaviour
+    timing: Timing
+    quality: Quality
+    engage: Engage
 
 
 @cache
@@ -27,69 +205,57 @@ def _default_text() -> str:
     return resources.files("simulator").joinpath("profiles/default.yaml").read_text("utf-8")
 
 
-def default_profile() -> dict[str, Any]:
-    """A fresh copy of the shipped default profile."""
-    return yaml.safe_load(_default_text())
+def default_profile() -> Profile:
+    """The shipped default profile."""
+    return load_profile()
 
 
-def merge_profile(base: dict[str, Any], override: dict[str, Any], where: str = "") -> None:
-    """Apply `override` onto `base` in place, checking keys and value types."""
+def _merge(base: dict[str, Any], override: dict[str, Any], where: str = "") -> None:
+    """Apply `override` onto `base` in place: sections merge key by key, free-form maps
+    (audiences, mixes) are replaced whole. Types are checked afterwards, with paths."""
     for key, value in override.items():
         path = f"{where}.{key}" if where else str(key)
-        if key not in base:
-            raise ProfileError(f"unknown profile key '{path}'")
-        current = base[key]
-        # Free-form maps (audience definitions, mixes) may gain keys; others are checked.
-        if isinstance(current, dict) and isinstance(value, dict):
-            if path in ("engage.audiences", "catalog.kinds", "population.device_mix"):
-                base[key] = value
-            else:
-                merge_profile(current, value, path)
-        elif isinstance(current, bool) != isinstance(value, bool) or (
-                isinstance(current, (int, float)) and not isinstance(value, (int, float))) or (
-                isinstance(current, (str, list, dict)) and type(value) is not type(current)):
-            raise ProfileError(f"profile key '{path}' must be a {type(current).__name__}, "
-                               f"got {value!r}")
+        current = base.get(key)
+        if isinstance(current, dict) and isinstance(value, dict) and path not in _FREE_FORM:
+            _merge(current, value, path)
         else:
             base[key] = value
 
 
-def load_profile(path: str | Path | None = None, **overrides: Any) -> dict[str, Any]:
-    """The default profile with a file's values and keyword overrides applied."""
-    profile = default_profile()
+def load_profile(path: str | Path | None = None, **overrides: Any) -> Profile:
+    """The default profile with a file's values, then keyword overrides, applied.
+
+    Overrides use dotted keys: load_profile(**{"population.users": 5}); None is ignored.
+    Raises ProfileError naming the file and the key."""
+    data: dict[str, Any] = yaml.safe_load(_default_text())
+    source = "the default profile"
     if path is not None:
+        source = str(path)
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ProfileError(f"cannot read profile {path}: {exc}") from None
-        if not isinstance(data, dict):
-            raise ProfileError(f"profile {path} must be a mapping")
-        merge_profile(profile, data)
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProfileError(f"cannot read profile {path}: {exc.strerror or exc}") from None
+        try:
+            given = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            raise ProfileError(f"{path}{line}: not valid YAML: "
+                               f"{getattr(exc, 'problem', None) or exc}") from None
+        if not isinstance(given, dict):
+            raise ProfileError(f"{path}: a profile is a mapping of sections "
+                               "(population, catalog, sessions, ...)")
+        _merge(data, given)
     for dotted, value in overrides.items():
-        if value is None:
-            continue
-        *parents, leaf = dotted.split(".")
-        target = profile
-        for parent in parents:
-            target = target[parent]
-        merge_profile(target, {leaf: value}, ".".join(parents))
-    _check(profile)
-    return profile
-
-
-def _check(profile: dict[str, Any]) -> None:
-    if profile["population"]["users"] < 1:
-        raise ProfileError("population.users must be at least 1")
-    if profile["catalog"]["titles"] < 1:
-        raise ProfileError("catalog.titles must be at least 1")
-    if profile["behaviour"]["heartbeat_interval"] < 1:
-        raise ProfileError("behaviour.heartbeat_interval must be at least 1 second")
-    if len(profile["sessions"]["diurnal"]) != 24:
-        raise ProfileError("sessions.diurnal needs 24 hourly weights")
-    for section in ("behaviour", "quality", "sessions"):
-        for key, value in profile[section].items():
-            if key in ("view_details", "play_after_details", "wishlist", "share", "purchase",
-                       "complete", "pause", "seek", "buffer", "review", "binge",
-                       "clock_skew", "late_arrival", "duplicate", "noise_custom_events",
-                       "broken", "anonymous_start", "login_in_session") and not 0 <= value <= 1:
-                raise ProfileError(f"{section}.{key} is a probability: 0 to 1, got {value}")
+        if value is not None:
+            *parents, leaf = dotted.split(".")
+            nested: dict[str, Any] = {leaf: value}
+            for parent in reversed(parents):
+                nested = {parent: nested}
+            _merge(data, nested)
+    try:
+        return msgspec.convert(data, Profile)
+    except msgspec.ValidationError as exc:
+        reason, _, where = str(exc).partition(" - at `$.")
+        key = f"{where.rstrip('`')}: " if where else ""
+        raise ProfileError(f"{source}: {key}{reason}") from None

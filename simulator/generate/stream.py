@@ -24,7 +24,7 @@ from simulator.generate.catalog import Catalog, build_catalog
 from simulator.generate.engage import sync_times
 from simulator.generate.messages import DEFAULT_TIME
 from simulator.generate.personas import Persona, build_personas
-from simulator.generate.profile import load_profile
+from simulator.generate.profile import Profile, load_profile
 
 __all__ = ["Simulation"]
 
@@ -44,7 +44,7 @@ def _gc_paused() -> Iterator[None]:
 class Simulation:
     """Personas and catalog built once; `messages()` streams a reproducible source."""
 
-    profile: dict[str, Any] = field(default_factory=load_profile)
+    profile: Profile = field(default_factory=load_profile)
     seed: int = 1
     start: str = DEFAULT_TIME
     days: float = 1.0
@@ -64,7 +64,7 @@ class Simulation:
 
     def messages(self) -> Iterator[dict[str, Any]]:
         """Every message of the simulation, ordered by receivedAt."""
-        syncs = sync_times(self.profile["engage"], self.start_ms, self.end_ms, self.seed)
+        syncs = sync_times(self.profile.engage, self.start_ms, self.end_ms, self.seed)
         viewers = [iter(ViewerStream(p, self.catalog, self.profile, self.seed, self.start_ms,
                                      self.end_ms, syncs)) for p in self.personas]
         for item in heapq.merge(*viewers):

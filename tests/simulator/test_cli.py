@@ -30,7 +30,7 @@ def test_generate_refuses_a_bad_profile(tmp_path):
     profile = tmp_path / "p.yaml"
     profile.write_text("behaviour: {complete: 7}\n")
     done = CliRunner().invoke(main, ["generate", "--profile", str(profile)])
-    assert done.exit_code != 0 and "behaviour.complete is a probability" in done.output
+    assert done.exit_code != 0 and "behaviour.complete: Expected `float` <= 1.0" in done.output
 
 
 def test_mapping_check_lists_rules_or_points_at_the_error(tmp_path):

@@ -19,7 +19,7 @@ def test_snake_case_names():
 
 def test_syncs_start_after_six_hours_then_every_two_to_three():
     profile = load_profile()
-    times = sync_times(profile["engage"], 0, 48 * 3_600_000, seed=1)
+    times = sync_times(profile.engage, 0, 48 * 3_600_000, seed=1)
     assert times[0] == 6 * 3_600_000
     gaps = [b - a for a, b in pairwise(times)]
     assert gaps and all(2 * 3_600_000 <= g <= 3 * 3_600_000 for g in gaps)
@@ -29,7 +29,7 @@ def test_first_sync_is_full_and_later_syncs_are_changes_only():
     sim = Simulation(profile=load_profile(**{"population.users": 40}), seed=5, days=2)
     messages = engage_messages(sim.messages())
     assert messages
-    syncs = sync_times(sim.profile["engage"], sim.start_ms, sim.end_ms, sim.seed)
+    syncs = sync_times(sim.profile.engage, sim.start_ms, sim.end_ms, sim.seed)
     first_end = syncs[1] if len(syncs) > 1 else None
     state = defaultdict(lambda: False)
     for m in messages:

@@ -113,8 +113,8 @@ def assert_rate(name, hits, trials, rate):
 
 
 def test_configured_rates_hold_within_tolerance():
-    profile = load_profile(**{"population.users": 40})
-    profile["quality"].update(duplicate=0.05, late_arrival=0.05, broken=0.2)
+    profile = load_profile(**{"population.users": 40, "quality.duplicate": 0.05,
+                              "quality.late_arrival": 0.05, "quality.broken": 0.2})
     messages = list(Simulation(profile=profile, seed=3).messages())
     device_messages = [m for m in messages if "personas" not in m["context"]]
     ids = Counter(m["messageId"] for m in device_messages)
