@@ -154,7 +154,7 @@ def skew_corrected(received_at: T, sent_at: T, original_timestamp: T) -> T:
 
     The device's clock error cancels out (sentAt and originalTimestamp carry it), and
     the network latency remains. Works on epoch milliseconds and on datetimes."""
-    return received_at - (sent_at - original_timestamp)  # type: ignore[return-value]
+    return received_at - (sent_at - original_timestamp)
 
 
 # --- field names -----------------------------------------------------------------------

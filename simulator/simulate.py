@@ -51,8 +51,8 @@ class SimulationResult:
     """Everything the report shows."""
 
     settings: SimulationSettings
-    messages_by_type: Counter = field(default_factory=Counter)
-    messages_by_event: Counter = field(default_factory=Counter)
+    messages_by_type: Counter[str] = field(default_factory=Counter)
+    messages_by_event: Counter[str] = field(default_factory=Counter)
     ledger: Ledger = field(default_factory=Ledger)
     seconds: float = 0.0
     interactions_by_type: dict[str, int] = field(default_factory=dict)

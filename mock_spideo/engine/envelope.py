@@ -39,7 +39,7 @@ class Envelope:
         return self.fields.get("event")
 
 
-def envelope_fields(message: dict) -> dict[str, Any]:
+def envelope_fields(message: dict[str, Any]) -> dict[str, Any]:
     """The top-level fields under Segment's names (userId for user_id, ...); first wins."""
     out: dict[str, Any] = {}
     for key, value in message.items():

@@ -29,6 +29,7 @@ __all__ = [
     "DIRECT",
     "PREFIXED",
     "UNDEFINED",
+    "Ast",
     "FqlSyntaxError",
     "Token",
     "check",
@@ -41,6 +42,8 @@ __all__ = [
     "parse",
 ]
 
+# A parsed expression, as Segment's parser returns it: nested JSON-like dicts.
+Ast = dict[str, Any]
 _EOS = "-1"  # fql-ts's end-of-stream flag, a string compared like any character
 _MAX_LEN = 100_000
 
@@ -333,7 +336,7 @@ def _shift(tokens: list[Token]) -> Token | None:
     return tokens.pop(0) if tokens else None
 
 
-def _parse_function(name: str, nodes: list[dict], tokens: list[Token], negate: bool) -> None:
+def _parse_function(name: str, nodes: list[Ast | None], tokens: list[Token], negate: bool) -> None:
     _shift(tokens)  # "("
     name_token = _shift(tokens)
     if name_token is None:
@@ -361,8 +364,8 @@ def _parse_function(name: str, nodes: list[dict], tokens: list[Token], negate: b
                           "operator": operator, "value": value})
 
 
-def _parse(tokens: list[Token]) -> dict | None:
-    nodes: list[dict] = []
+def _parse(tokens: list[Token]) -> Ast | None:
+    nodes: list[Ast | None] = []
     operator = "and"
     token = _shift(tokens)
     while token is not None and token.type != "eos":
@@ -401,12 +404,12 @@ def _parse(tokens: list[Token]) -> dict | None:
     return nodes[0] if nodes else None
 
 
-def _condition(condition_type: str, field: str, op_token: Token, value_token: Token) -> dict:
+def _condition(condition_type: str, field: str, op_token: Token, value_token: Token) -> Ast:
     op, raw = op_token.value, value_token.value
     if condition_type in ("event", "event-type"):
         return {"type": condition_type, "operator": op,
                 "value": js_string(_token_value(value_token))}
-    node: dict[str, Any] = {"type": condition_type}
+    node: Ast = {"type": condition_type}
     if condition_type in PREFIXED:
         node["name"] = _strip_prefix(field, PREFIXED[condition_type])
     if op == "!=" and raw == "null":
@@ -446,7 +449,7 @@ def _normalize(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def parse(expression: str) -> dict:
+def parse(expression: str) -> Ast:
     """Segment's AST for an expression: a group dict, or {"error": reason} as Segment returns."""
     try:
         ast = _parse(_normalize(lex(expression)))
@@ -550,15 +553,15 @@ def _field(data: Any, key: str) -> Any:
     return _js_member(data, key) if isinstance(data, (list, str)) else UNDEFINED
 
 
-def field_name(condition: dict) -> str:
+def field_name(condition: Ast) -> str:
     """The field a condition reads, as written in an expression ('properties.rating')."""
-    kind = condition.get("type")
+    kind = str(condition.get("type"))
     if kind in DIRECT:
         return DIRECT[kind]
     return f"{PREFIXED.get(kind, '?')}.{condition.get('name', '')}"
 
 
-def field_value(condition: dict, data: Any) -> Any:
+def field_value(condition: Ast, data: Any) -> Any:
     """The value a (non-group) condition compares, read as Segment reads it; UNDEFINED
     when absent."""
     kind = condition.get("type")
@@ -569,7 +572,7 @@ def field_value(condition: dict, data: Any) -> Any:
     return UNDEFINED
 
 
-def _validate_condition(condition: dict, data: Any) -> bool:
+def _validate_condition(condition: Ast, data: Any) -> bool:
     kind = condition.get("type")
     if kind == "group":
         return _validate_group(condition, data)
@@ -579,7 +582,7 @@ def _validate_condition(condition: dict, data: Any) -> bool:
                            condition.get("value"))
 
 
-def _validate_group(condition: dict, data: Any) -> bool:
+def _validate_group(condition: Ast, data: Any) -> bool:
     # An empty group "()" leaves a hole that throws in JavaScript when reached: no match.
     want_all = condition.get("operator") == "and"
     if not want_all and condition.get("operator") != "or":
@@ -592,7 +595,7 @@ def _validate_group(condition: dict, data: Any) -> bool:
     return want_all
 
 
-def matches(ast: dict, data: Any) -> bool:
+def matches(ast: Ast, data: Any) -> bool:
     """Whether a message matches a parsed expression, as Segment's validate() decides.
 
     A JSON null payload makes Segment's code throw; that counts as no match.
@@ -608,7 +611,7 @@ _FIELD_ROOTS = ("type", "event", "name", "userId", "properties", "traits", "cont
 _OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 
 
-def check(expression: str) -> dict:
+def check(expression: str) -> Ast:
     """Parse an expression for a rules file, refusing what Segment would misread.
 
     Returns Segment's AST. Raises FqlSyntaxError with the column for: lexer errors, a

@@ -7,12 +7,13 @@ mock, the scenario runner, the fuzzers and `spideo-sim mapping explain` all call
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from mock_spideo.engine import fql
 from mock_spideo.engine.envelope import Envelope, read_envelope
-from mock_spideo.engine.paths import canonical_tree, lookup
+from mock_spideo.engine.paths import FieldPath, canonical_tree, lookup
 from mock_spideo.engine.problems import Problem, problem
 from mock_spideo.engine.rules import PERSONAL_TRAITS, Rule, RuleSet, default_rules
 from mock_spideo.segment import ACCEPTED_TYPES, MESSAGE_TYPES, canonical_key
@@ -21,6 +22,7 @@ __all__ = ["Interaction", "MappingResult", "UserProperty", "condition_view", "ma
 
 Outcome = Literal["recorded", "ignored", "refused"]
 _PERSONAL = frozenset(canonical_key(t) for t in PERSONAL_TRAITS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,8 @@ class MappingResult:
         return self.problem.status if self.problem else 200
 
 
-def _refused(found: Problem, rule: str | None = None, envelope: Envelope | None = None):
+def _refused(found: Problem, rule: str | None = None,
+             envelope: Envelope | None = None) -> MappingResult:
     return MappingResult("refused", found.code, found.message, rule, problem=found,
                          envelope=envelope)
 
@@ -112,7 +115,8 @@ def _content_id(value: Any) -> str | None:
     return None
 
 
-def _first(fields: dict, paths: tuple, item: Any, accept) -> Any:
+def _first(fields: dict[str, Any], paths: tuple[FieldPath, ...], item: Any,
+           accept: Callable[[Any], T | None]) -> T | None:
     for path in paths:
         source, rest = (item, path[1:]) if path[0] == "item" else (fields, path)
         found = accept(lookup(source, rest))
@@ -131,7 +135,7 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _progress(fields: dict, rule: Rule) -> float | None:
+def _progress(fields: dict[str, Any], rule: Rule) -> float | None:
     if not rule.progress:
         return None
     position = _number(lookup(fields, rule.progress[0]))
@@ -141,7 +145,7 @@ def _progress(fields: dict, rule: Rule) -> float | None:
     return round(min(max(position / total, 0.0), 1.0), 4)
 
 
-def _apply_interaction(rule: Rule, env: Envelope) -> MappingResult:
+def _apply_interaction(rule: Rule, kind: str, env: Envelope) -> MappingResult:
     fields = env.fields
     items: list[Any] = [None]
     if rule.for_each:
@@ -151,7 +155,7 @@ def _apply_interaction(rule: Rule, env: Envelope) -> MappingResult:
     looked = ", ".join(text for text, _ in rule.content_id)
     if not items:
         return _refused(problem("missing_content_id", rule=rule.name,
-                                paths=f"each item of {'.'.join(map(str, rule.for_each))} "
+                                paths=f"each item of {'.'.join(map(str, rule.for_each or ()))} "
                                       f"({looked})"), rule.name, env)
     origin = _first(fields, rule.origin, None, _text)
     device = _first(fields, rule.device, None, _text)
@@ -166,12 +170,12 @@ def _apply_interaction(rule: Rule, env: Envelope) -> MappingResult:
             return _refused(problem("missing_content_id", rule=rule.name, paths=where + looked),
                             rule.name, env)
         interactions.append(Interaction(
-            type=rule.interaction, user_id=env.user_id, content_id=content_id,
+            type=kind, user_id=env.user_id, content_id=content_id,
             timestamp=env.event_time, anonymous=env.anonymous, origin=origin, device=device,
             progress=progress, value=_first(fields, rule.value, item, _number),
             message_id=env.message_id, event=event, rule=rule.name))
     noun = "interaction" if len(interactions) == 1 else "interactions"
-    return MappingResult("recorded", "recorded", f"{len(interactions)} {rule.interaction} "
+    return MappingResult("recorded", "recorded", f"{len(interactions)} {kind} "
                          f"{noun} recorded by rule '{rule.name}'", rule.name,
                          interactions=tuple(interactions), envelope=env)
 
@@ -186,7 +190,8 @@ def _forwardable(value: Any, rules: RuleSet) -> bool:
 
 def _apply_user_properties(rule: Rule, env: Envelope, rules: RuleSet) -> MappingResult:
     fields = env.fields
-    source = "engage" if lookup(fields, ("context", "personas")) else "identify"
+    source: Literal["engage", "identify"] = (
+        "engage" if lookup(fields, ("context", "personas")) else "identify")
     found: list[UserProperty] = []
     if rule.user_property:
         name_path, value = rule.user_property
@@ -197,7 +202,7 @@ def _apply_user_properties(rule: Rule, env: Envelope, rules: RuleSet) -> Mapping
         found.append(UserProperty(env.user_id, name, value, env.event_time, "track",
                                   env.message_id, rule.name))
     else:
-        traits = lookup(fields, rule.user_properties)
+        traits = lookup(fields, rule.user_properties or ())
         for name, value in (traits.items() if isinstance(traits, dict) else ()):
             if not isinstance(name, str) or not name or not _forwardable(value, rules):
                 continue
@@ -243,7 +248,7 @@ def _map(message: Any, rules: RuleSet) -> MappingResult:
 
 def _apply(rule: Rule, env: Envelope, rules: RuleSet) -> MappingResult:
     if rule.interaction:
-        return _apply_interaction(rule, env)
+        return _apply_interaction(rule, rule.interaction, env)
     if rule.ignore:
         return _ignored(rule.ignore, f"Ignored by rule '{rule.name}' ({rule.ignore}): "
                         f"{rule.description or 'no interaction for this event'}", rule.name, env)

@@ -12,7 +12,10 @@ from typing import Any
 from mock_spideo.errors import SpideoSimError
 from mock_spideo.segment import canonical_key
 
-__all__ = ["PathSyntaxError", "canonical_tree", "lookup", "parse_path"]
+__all__ = ["FieldPath", "PathSyntaxError", "canonical_tree", "lookup", "parse_path"]
+
+# A parsed path: field names and list indexes, e.g. ("properties", "products", 0, "sku").
+FieldPath = tuple[str | int, ...]
 
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
 
@@ -21,7 +24,7 @@ class PathSyntaxError(SpideoSimError, ValueError):
     """A path in a rules file that cannot be read."""
 
 
-def parse_path(text: str) -> tuple[str | int, ...]:
+def parse_path(text: str) -> FieldPath:
     """'properties.products[0].sku' -> ('properties', 'products', 0, 'sku')."""
     if not isinstance(text, str) or not text.strip():
         raise PathSyntaxError("a path must be a non-empty string such as properties.asset_id")
@@ -35,7 +38,7 @@ def parse_path(text: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-def lookup(value: Any, path: tuple[str | int, ...]) -> Any:
+def lookup(value: Any, path: FieldPath) -> Any:
     """The value at `path`, matching field names in any casing; None when absent."""
     for part in path:
         if isinstance(part, int):

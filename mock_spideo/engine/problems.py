@@ -62,7 +62,7 @@ def severity_of(code: str) -> Severity | None:
     return spec.severity if spec else None
 
 
-class _Blank(dict):
+class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"
 

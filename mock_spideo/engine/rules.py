@@ -17,14 +17,13 @@ from typing import Any, NoReturn, Protocol
 import yaml
 
 from mock_spideo.engine import fql
-from mock_spideo.engine.paths import PathSyntaxError, parse_path
+from mock_spideo.engine.paths import FieldPath, PathSyntaxError, parse_path
 from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.errors import SpideoSimError
 from mock_spideo.segment import canonical_key
 
 __all__ = ["Rule", "RuleSet", "RulesError", "default_rules", "load_rules", "parse_rules"]
 
-Path_ = tuple[str | int, ...]
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 PERSONAL_TRAITS = ("email", "phone", "name", "firstName", "lastName", "address", "birthday",
                    "avatar")
@@ -49,19 +48,19 @@ class Rule:
 
     name: str
     when: str
-    ast: dict
+    ast: fql.Ast
     line: int
     description: str = ""
     interaction: str | None = None
     ignore: str | None = None
-    user_property: tuple[Path_, Any] | None = None
-    user_properties: Path_ | None = None
-    content_id: tuple[tuple[str, Path_], ...] = ()
-    for_each: Path_ | None = None
-    origin: tuple[Path_, ...] = ()
-    device: tuple[Path_, ...] = ()
-    progress: tuple[Path_, Path_] | None = None
-    value: tuple[Path_, ...] = ()
+    user_property: tuple[FieldPath, Any] | None = None
+    user_properties: FieldPath | None = None
+    content_id: tuple[tuple[str, FieldPath], ...] = ()
+    for_each: FieldPath | None = None
+    origin: tuple[FieldPath, ...] = ()
+    device: tuple[FieldPath, ...] = ()
+    progress: tuple[FieldPath, FieldPath] | None = None
+    value: tuple[FieldPath, ...] = ()
     required_event: str | None = field(default=None, compare=False)
 
     @property
@@ -83,7 +82,8 @@ class RuleSet:
     forward_personal_traits: frozenset[str] = frozenset()
     ignore_codes: frozenset[str] = frozenset()
     reads_context: bool = False
-    _by_event: dict = field(default_factory=dict, compare=False, repr=False)
+    _by_event: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, compare=False,
+                                                          repr=False)
 
     def candidates(self, event: Any) -> tuple[Rule, ...]:
         """The rules that can match a message with this event name, in order."""
@@ -104,11 +104,12 @@ def _mapping_child(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if getattr(key_node, "value", None) == key:
-                return value_node
+                found: yaml.Node = value_node
+                return found
     return None
 
 
-def _paths(raw: Any, fail) -> tuple[Path_, ...]:
+def _paths(raw: Any, fail: Callable[[str], object]) -> tuple[FieldPath, ...]:
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         fail("needs at least one path")
@@ -133,12 +134,13 @@ def _canonical_ast(node: Any) -> Any:
     return node
 
 
-def _required_event(ast: dict) -> str | None:
+def _required_event(ast: fql.Ast) -> str | None:
     if ast.get("operator") != "and":
         return None
     for child in ast.get("children", []):
         if child and child.get("type") == "event" and child.get("operator") == "=":
-            return child.get("value")
+            value = child.get("value")
+            return value if isinstance(value, str) else None
     return None
 
 
@@ -222,15 +224,15 @@ class _RuleSource:
     raw: dict[str, Any]
     node: yaml.Node | None
     fail: Fail
-    default_origin: tuple[Path_, ...]
-    default_device: tuple[Path_, ...]
+    default_origin: tuple[FieldPath, ...]
+    default_device: tuple[FieldPath, ...]
 
-    def paths(self, key: str) -> tuple[Path_, ...]:
+    def paths(self, key: str) -> tuple[FieldPath, ...]:
         """The path(s) under `key`, failing at that key's line."""
         return _paths(self.raw[key], lambda reason: self.fail(
             reason, key, _mapping_child(self.node, key)))
 
-    def one_path(self, key: str, raw: Any) -> Path_:
+    def one_path(self, key: str, raw: Any) -> FieldPath:
         (path,) = _paths(raw, lambda reason: self.fail(reason, key,
                                                        _mapping_child(self.node, key)))
         return path
@@ -298,7 +300,8 @@ _RULE_KEYS = {"name", "description", "when", "content_id", "for_each", "origin",
 
 
 def _parse_rule(raw: Any, node: yaml.Node | None, index: int, source: str,
-                default_origin: tuple, default_device: tuple) -> Rule:
+                default_origin: tuple[FieldPath, ...],
+                default_device: tuple[FieldPath, ...]) -> Rule:
     line = _line(node) or 0
     name = raw.get("name") if isinstance(raw, dict) else None
     label = name if isinstance(name, str) and name else f"#{index + 1}"

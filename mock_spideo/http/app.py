@@ -20,7 +20,7 @@ __all__ = ["create_app", "mock_state"]
 def create_app(config: MockConfig | None = None) -> Flask:
     """A new mock Spideo with its own journal; nothing is shared between apps."""
     app = Flask("mock_spideo")
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's
     app.extensions[EXTENSION] = MockState.build(config or MockConfig())
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(destination.blueprint)

@@ -85,8 +85,9 @@ def receive() -> Response:
     if env is not None:
         record.message_id, record.type = env.message_id, env.type
         record.event = env.event if isinstance(env.event, str) else None
-    if result.outcome == "refused":
+    if result.problem is not None:  # refused
         raise ApiError(result.problem)
+    assert env is not None  # a message the mapping did not refuse has an envelope
     if result.interactions and not state.journal.is_tracked(client, env.user_id):
         raise ApiError(problem("user_not_tracked", user=env.user_id))
     warnings = state.unknown_content(client, result.interactions)

@@ -33,7 +33,7 @@ class LiveServer:
                                      connection_limit=connection_limit, ident="spideo-sim",
                                      clear_untrusted_proxy_headers=True)
         self.host = host
-        self.port: int = self._server.effective_port  # type: ignore[union-attr]
+        self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 

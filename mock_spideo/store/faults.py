@@ -73,7 +73,7 @@ class Fault:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
-    def applies(self, path: str, message: dict | None) -> bool:
+    def applies(self, path: str, message: dict[str, Any] | None) -> bool:
         if not path.startswith(self.path):
             return False
         if self.type is None and self.event is None and self.user is None:
@@ -115,7 +115,7 @@ class FaultSet:
             self.faults.clear()
             self._random.seed(self.seed)
 
-    def pick(self, path: str, message: dict | None) -> Fault | None:
+    def pick(self, path: str, message: dict[str, Any] | None) -> Fault | None:
         """The fault to apply to this request, if any (and count it as fired)."""
         with self._lock:
             for fault in self.faults:

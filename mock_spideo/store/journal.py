@@ -82,6 +82,9 @@ class Journal:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
 
+    def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return int(self._query(sql, params)[0][0])
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -204,7 +207,7 @@ class Journal:
 
     def count_interactions(self, client: str | None = None) -> int:
         where, params = ("WHERE client = ?", (client,)) if client else ("", ())
-        return self._query(f"SELECT COUNT(*) AS n FROM interactions {where}", params)[0]["n"]
+        return self._count(f"SELECT COUNT(*) FROM interactions {where}", params)
 
     def interactions_by_hour(self) -> dict[str, int]:
         """Interactions per hour of event time ('2025-01-06T20:00Z' -> n), in order."""
@@ -214,9 +217,9 @@ class Journal:
 
     def doubled_interactions(self) -> int:
         """Interactions recorded more than once for one message (should be none)."""
-        return self._query(
+        return self._count(
             "SELECT COUNT(*) FROM (SELECT 1 FROM interactions WHERE message_id IS NOT NULL"
-            " GROUP BY client, message_id, type, content_id HAVING COUNT(*) > 1)")[0][0]
+            " GROUP BY client, message_id, type, content_id HAVING COUNT(*) > 1)")
 
     def user(self, client: str, user_id: str) -> dict[str, Any]:
         """A user's tracked flag, current user properties and interaction count."""
@@ -270,7 +273,7 @@ class Journal:
             pages = self._db.execute("PRAGMA page_count").fetchone()[0]
             free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
             size = self._db.execute("PRAGMA page_size").fetchone()[0]
-        return (pages - free) * size
+        return int((pages - free) * size)
 
 
 def _codes(problems: list[Problem]) -> str:

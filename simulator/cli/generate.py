@@ -15,7 +15,8 @@ from simulator.generate import ProfileError
 @stream_options
 @click.option("--out", default="-", show_default=True, help="JSONL file, or - for stdout.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
-def generate(users, days, seed, start, profile, out, limit) -> None:
+def generate(users: int | None, days: float, seed: int, start: str | None,
+             profile: str | None, out: str, limit: int | None) -> None:
     """Write a simulated Segment stream as JSONL (one message per line)."""
     from simulator.generate.stream import Simulation
     try:

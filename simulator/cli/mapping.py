@@ -55,5 +55,5 @@ def mapping_explain(rules_file: str | None, message_file: str) -> None:
     click.echo(f"\noutcome: {result.outcome} ({result.code}) {result.message}")
     for item in result.interactions:
         click.echo("  interaction " + json.dumps(item.to_dict()))
-    for item in result.user_properties:
-        click.echo("  user property " + json.dumps(item.to_dict()))
+    for prop in result.user_properties:
+        click.echo("  user property " + json.dumps(prop.to_dict()))

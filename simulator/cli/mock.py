@@ -17,7 +17,8 @@ from simulator.cli.common import err, fail, mock_config
               help="Mapping rules file (default: the shipped rules).")
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="SQLite file for the journal (default: in memory).")
-def mock(host, port, config, rules, journal) -> None:
+def mock(host: str, port: int, config: str | None, rules: str | None,
+         journal: str | None) -> None:
     """Run mock Spideo under a production WSGI server (waitress)."""
     settings = mock_config(config, rules, journal)
     try:

@@ -23,7 +23,8 @@ from simulator.cli.common import err, fail
 @click.option("--target", help="Deliver to this endpoint URL instead of the mock.")
 @click.option("--time-scale", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Simulated seconds of retry waiting per real second.")
-def serve(host, port, mock_port, write_key, api_key, client, target, time_scale) -> None:
+def serve(host: str, port: int, mock_port: int, write_key: str, api_key: str, client: str,
+          target: str | None, time_scale: float) -> None:
     """Run a local Segment Tracking API in front of mock Spideo, for your own app's SDK."""
     from simulator.deliver.serve import serving
     try:

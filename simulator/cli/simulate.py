@@ -27,8 +27,9 @@ from simulator.generate import ProfileError
 @click.option("--strict", is_flag=True,
               help="Exit 3 on error-severity problems the profile did not cause on purpose.")
 @click.option("--out", "out_dir", default="out", show_default=True)
-def simulate(users, days, seed, start, profile, target, api_key, client, faults, workers,
-             time_scale, send_all, strict, out_dir) -> None:
+def simulate(users: int | None, days: float, seed: int, start: str | None, profile: str | None,
+             target: str | None, api_key: str, client: str, faults: str | None, workers: int,
+             time_scale: float, send_all: bool, strict: bool, out_dir: str) -> None:
     """Generate, deliver as Segment does, and report what Spideo recorded."""
     from simulator.report import print_report, write_reports
     from simulator.simulate import SimulationSettings, run_simulation

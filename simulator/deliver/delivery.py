@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -180,7 +181,7 @@ class Deliverer:
                 if on_outcome:
                     on_outcome(message, outcome)
 
-        def finished(future: Future, message: Any) -> None:
+        def finished(future: Future[Outcome], message: Any) -> None:
             try:
                 outcome = future.result()
             except Exception as exc:  # a bug must not lose the message: it fails, visibly
@@ -194,12 +195,12 @@ class Deliverer:
                 ledger.sent += 1
                 record(message, self.deliver(message))
             return ledger
-        in_flight: set[Future] = set()
+        in_flight: set[Future[Outcome]] = set()
         with ThreadPoolExecutor(self.workers, thread_name_prefix="delivery") as pool:
             for message in messages:
                 ledger.sent += 1
                 future = pool.submit(self.deliver, message)
-                future.add_done_callback(lambda f, m=message: finished(f, m))
+                future.add_done_callback(partial(finished, message=message))
                 in_flight.add(future)
                 if len(in_flight) >= self.workers * 4:
                     in_flight = wait(in_flight, return_when=FIRST_COMPLETED).not_done

@@ -34,15 +34,15 @@ class Ledger:
     """Counts of outcomes, statuses, retries and problem codes, with an example each."""
 
     sent: int = 0
-    outcomes: Counter = field(default_factory=Counter)
-    statuses: Counter = field(default_factory=Counter)
-    codes: Counter = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     attempts: int = 0
     retried_messages: int = 0
     recorded_interactions: int = 0
     recorded_user_properties: int = 0
-    interactions_by_type: Counter = field(default_factory=Counter)
+    interactions_by_type: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -61,7 +61,8 @@ class Ledger:
             self.statuses[outcome.status] += 1
         body = outcome.body or {}
         codes = [outcome.code] if outcome.code else []
-        codes += [p.get("code") for p in body.get("problems", []) if isinstance(p, dict)]
+        codes += [p["code"] for p in body.get("problems", [])
+                  if isinstance(p, dict) and isinstance(p.get("code"), str)]
         if outcome.kind == "failed" and not codes:
             codes.append("delivery_failed")
         for code in codes:

@@ -49,7 +49,8 @@ def serving(*, host: str = "127.0.0.1", port: int = 0, mock_port: int = 0,
     if target is None:
         mock = LiveServer(create_app(MockConfig(clients={client: api_key})), host=host,
                           port=mock_port).start()
-    destination = Destination(target or f"{mock.url}/segment", api_key, client)
+        target = f"{mock.url}/segment"
+    destination = Destination(target, api_key, client)
     deliverer = Deliverer(destination, clock=ScaledClock(time_scale), workers=1)
     api = TrackingApi(write_key, deliverer.deliver)
     tracking = LiveServer(create_tracking_app(api), host=host, port=port).start()

@@ -137,9 +137,10 @@ class TrackingApi:
             raise TrackingError(400, "invalid_json", f"The body is not JSON: {exc}") from None
         if not isinstance(body, dict):
             raise TrackingError(400, "invalid_json", "The body must be a JSON object.")
-        return body
+        return dict(body)
 
-    def prepare(self, message: Any, kind: str | None, index: int | None = None) -> dict:
+    def prepare(self, message: Any, kind: str | None,
+                index: int | None = None) -> dict[str, Any]:
         where = f"batch item {index}" if index is not None else "the message"
         if not isinstance(message, dict):
             raise TrackingError(400, "invalid_message", f"{where} is not a JSON object.")
@@ -147,17 +148,16 @@ class TrackingApi:
         if size > MAX_MESSAGE:
             raise TrackingError(400, "message_too_large",
                                 f"{where} is {size} bytes; the limit is 32 KB per message.")
-        message = dict(message)
-        message.pop("writeKey", None)
+        prepared: dict[str, Any] = {k: v for k, v in message.items() if k != "writeKey"}
         if kind:
-            message["type"] = kind
-        if message.get("type") not in MESSAGE_TYPES:
+            prepared["type"] = kind
+        if prepared.get("type") not in MESSAGE_TYPES:
             raise TrackingError(400, "invalid_type",
-                                f"{where} has type {message.get('type')!r}; use one of "
+                                f"{where} has type {prepared.get('type')!r}; use one of "
                                 f"{', '.join(sorted(MESSAGE_TYPES))}.")
-        if not (message.get("userId") or message.get("anonymousId")):
+        if not (prepared.get("userId") or prepared.get("anonymousId")):
             raise TrackingError(400, "missing_user", f"{where} needs userId or anonymousId.")
-        return message
+        return prepared
 
     def stamp(self, message: dict[str, Any], sent_at: Any) -> dict[str, Any]:
         """messageId, receivedAt and the skew-corrected timestamp, as Segment fills them."""
@@ -188,8 +188,13 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 blueprint = Blueprint("tracking_api", __name__, url_prefix="/v1")
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _api() -> TrackingApi:
-    return current_app.extensions["tracking_api"]
+    api: TrackingApi = current_app.extensions["tracking_api"]
+    return api
 
 
 @blueprint.post("/batch")
@@ -203,9 +208,8 @@ def batch() -> Response:
     if len(items) > MAX_BATCH:
         raise TrackingError(400, "batch_too_large",
                             f"The batch has {len(items)} messages; the limit is 2,500.")
-    shared_context = body.get("context") if isinstance(body.get("context"), dict) else {}
-    shared_routing = body.get("integrations") if isinstance(
-        body.get("integrations"), dict) else {}
+    shared_context = _object(body.get("context"))
+    shared_routing = _object(body.get("integrations"))
     prepared = []
     for index, item in enumerate(items):
         message = api.prepare(item, None, index)

@@ -163,7 +163,8 @@ class ViewerStream:
 
     def _pick_title(self) -> Title:
         x = self.rng.random() * self.cum_weights[-1]
-        return self.entries[bisect.bisect(self.cum_weights, x)]
+        title: Title = self.entries[bisect.bisect(self.cum_weights, x)]
+        return title
 
     def _session(self, t: int) -> int:
         """Generate one session starting at t; returns when it ends."""
@@ -195,7 +196,7 @@ class ViewerStream:
         return t
 
     def _product(self, title: Title) -> dict[str, Any]:
-        product = {"product_id": title.asset_id, "sku": title.asset_id.upper(),
+        product: dict[str, Any] = {"product_id": title.asset_id, "sku": title.asset_id.upper(),
                    "name": title.title, "category": title.genre}
         if title.price is not None:
             product["price"] = title.price
@@ -254,10 +255,12 @@ class ViewerStream:
         completed = rng.random() < b.complete
         watched = title.duration if completed else max(1, int(title.duration * rng.uniform(
             b.watch_share.min, b.watch_share.max)))
-        # Interruptions at random positions (seconds into the title), in order.
-        marks = sorted((rng.randrange(watched), handler) for chance, handler in (
-            (b.pause, self._pause), (b.seek, self._seek), (b.buffer, self._buffer))
-            if rng.random() < chance)
+        # Interruptions at random positions (seconds into the title), in order; two at
+        # the same second keep the order pause, seek, buffer (handlers do not compare).
+        marks: list[tuple[int, Interruption]] = sorted(
+            ((rng.randrange(watched), handler) for chance, handler in (
+                (b.pause, self._pause), (b.seek, self._seek), (b.buffer, self._buffer))
+             if rng.random() < chance), key=lambda mark: mark[0])
         t = self._heartbeats(device, user, title, session_id, t, watched, marks)
         self._end_playback(device, user, title, session_id, content, t, watched, completed)
         return t + 500, completed

@@ -7,7 +7,7 @@ interactions on content it does not know.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -46,14 +46,16 @@ class Catalog:
     """Titles by asset id, with indexes the behaviour model draws from."""
 
     titles: tuple[Title, ...]
+    by_id: dict[str, Title] = field(init=False, repr=False, compare=False)
+    # Where a viewer starts, by genre: movies, live programmes, first episodes.
+    entry_points: dict[str, tuple[Title, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_id = {t.asset_id: t for t in self.titles}
         by_genre: dict[str, list[Title]] = {}
         for title in self.titles:
             if title.kind != "episode" or title.episode == 1:
                 by_genre.setdefault(title.genre, []).append(title)
-        object.__setattr__(self, "by_id", by_id)
+        object.__setattr__(self, "by_id", {t.asset_id: t for t in self.titles})
         object.__setattr__(self, "entry_points", {g: tuple(v) for g, v in by_genre.items()})
 
     def to_mock_payload(self) -> list[dict[str, Any]]:

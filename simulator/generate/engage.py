@@ -78,7 +78,7 @@ class AudienceTracker:
     def order(self, t: int) -> None:
         self.events["orders"].append(t)
 
-    def is_member(self, kind: str, window: int, threshold: float, at: int) -> bool:
+    def is_member(self, kind: str, window: float, threshold: int, at: int) -> bool:
         if kind == "lapsed":
             plays = self.events["plays"]
             played_before = any(t <= at for t in plays)

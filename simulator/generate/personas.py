@@ -45,7 +45,7 @@ _COUNTRY_LATLNG = {"US": (39.8, -98.6), "GB": (52.4, -1.5), "FR": (46.6, 2.2),
 _APP_UA = "SpideoPlayer/5.12.0"
 # (os name, os versions, manufacturer, models, library name, library version, screen,
 #  userAgent template): every field of a device agrees with the others.
-_PLATFORMS: dict[str, list[tuple]] = {
+_PLATFORMS: dict[str, list[tuple[Any, ...]]] = {
     "tv": [
         ("tvOS", ["17.4", "18.1"], "Apple", ["AppleTV6,2", "AppleTV14,1"],
          "analytics-ios", "4.1.8", (1920, 1080, 1), _APP_UA + " (AppleTV; tvOS {version})"),

@@ -50,7 +50,7 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A profile section: immutable, and an unknown key is an error."""
 
 
-class Count(_Section):
+class Count(_Section, frozen=True):
     """A whole-number range, drawn uniformly (both ends included)."""
 
     min: int
@@ -61,7 +61,7 @@ class Count(_Section):
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
 
 
-class Span(_Section):
+class Span(_Section, frozen=True):
     """A range of seconds (or of any real quantity), drawn uniformly."""
 
     min: float
@@ -77,7 +77,7 @@ class Span(_Section):
         return round(self.min * 1000), round(self.max * 1000)
 
 
-class Population(_Section):
+class Population(_Section, frozen=True):
     users: AtLeastOne
     locales: list[str]
     devices_per_user: Count
@@ -86,7 +86,7 @@ class Population(_Section):
     identified_share: Probability
 
 
-class CatalogSpec(_Section):
+class CatalogSpec(_Section, frozen=True):
     titles: AtLeastOne
     kinds: dict[str, Positive]
     episodes_per_series: Count
@@ -94,7 +94,7 @@ class CatalogSpec(_Section):
     price: Span
 
 
-class Sessions(_Section):
+class Sessions(_Section, frozen=True):
     per_day: Positive
     diurnal: Annotated[list[Annotated[float, msgspec.Meta(ge=0)]],
                        msgspec.Meta(min_length=24, max_length=24)]
@@ -103,7 +103,7 @@ class Sessions(_Section):
     login_in_session: Probability
 
 
-class Behaviour(_Section):
+class Behaviour(_Section, frozen=True):
     browse_pages: Count
     clicks_per_session: Count
     view_details: Probability
@@ -122,7 +122,7 @@ class Behaviour(_Section):
     max_binge: int
 
 
-class Timing(_Section):
+class Timing(_Section, frozen=True):
     """How long a viewer takes between steps, and how a device's messages travel (all in
     seconds)."""
 
@@ -145,7 +145,7 @@ class Timing(_Section):
     resend_after: Span
 
 
-class Quality(_Section):
+class Quality(_Section, frozen=True):
     clock_skew: Probability
     clock_skew_seconds: Span
     late_arrival: Probability
@@ -155,7 +155,7 @@ class Quality(_Section):
     broken: Probability
 
 
-class Audience(_Section):
+class Audience(_Section, frozen=True):
     """One Engage audience: exactly one membership test, with its threshold."""
 
     completions_within_hours: Positive | None = None
@@ -180,7 +180,7 @@ class Audience(_Section):
             ("no_play_within_hours", self.no_play_within_hours)) if hours is not None}
 
 
-class Engage(_Section):
+class Engage(_Section, frozen=True):
     enabled: bool
     space_id: str
     first_sync_after_hours: Annotated[float, msgspec.Meta(ge=0)]
@@ -188,7 +188,7 @@ class Engage(_Section):
     audiences: dict[str, Audience]
 
 
-class Profile(_Section):
+class Profile(_Section, frozen=True):
     """Every size, rate and duration of a simulation."""
 
     population: Population

@@ -27,7 +27,7 @@ import pytest
 
 from simulator.testing.loading import ScenarioError, load_scenario
 from simulator.testing.runner import run_scenario
-from simulator.testing.targets import HttpTarget, InProcessTarget, skip_reason
+from simulator.testing.targets import HttpTarget, InProcessTarget, Target, skip_reason
 
 __all__ = ["ScenarioFile", "ScenarioItem"]
 
@@ -81,7 +81,7 @@ class ScenarioItem(pytest.Item):
             reason = skip_reason(scenario)
             if reason:
                 pytest.skip(reason)
-            target = HttpTarget(url, api_key, client)
+            target: Target = HttpTarget(url, api_key, client)
         else:
             target = InProcessTarget(client, api_key)
         result = run_scenario(scenario, target)
@@ -92,7 +92,7 @@ class ScenarioItem(pytest.Item):
                      ) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             return str(excinfo.value)
-        return super().repr_failure(excinfo)
+        return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario: {self.name}"

@@ -53,7 +53,7 @@ OTHER_EVENTS = ("Audience Entered", "Audience Exited", "Application Opened",
                 "Subtitles Enabled")
 EVENTS = VIDEO_EVENTS + ECOMMERCE_EVENTS + OTHER_EVENTS
 
-ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+ids = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1,
               max_size=24).filter(lambda s: s.strip() != "")
 """Non-blank ids of any UTF-8, '/' and '%' included."""
 
@@ -158,7 +158,7 @@ def segment_messages(types: tuple[str, ...] = ("track", "identify")
 # --- messages that match a rule ------------------------------------------------------------
 
 
-def _conditions(ast: dict) -> list[dict]:
+def _conditions(ast: fql.Ast) -> list[fql.Ast]:
     """The leaf conditions an 'and' group requires (an 'or' contributes its first branch)."""
     if ast.get("type") != "group":
         return [ast]
@@ -168,9 +168,9 @@ def _conditions(ast: dict) -> list[dict]:
     return [leaf for child in children for leaf in _conditions(child)]
 
 
-def _value_for(condition: dict) -> st.SearchStrategy[Any] | None:
+def _value_for(condition: fql.Ast) -> st.SearchStrategy[Any] | None:
     """Values that satisfy one leaf condition (None: leave the field alone)."""
-    op, value = condition.get("operator"), condition.get("value")
+    op, value = str(condition.get("operator")), condition.get("value")
     text = fql.js_string(value) if value is not None else ""
     if op in ("<", "<=", ">", ">="):
         bound = float(value) if isinstance(value, (int, float)) else math.nan
@@ -227,8 +227,8 @@ def messages_matching(draw: st.DrawFn, rule: Rule) -> dict[str, Any]:
                 _set_path(message, parts, draw(strategy))
     if kind == "track":
         message.setdefault("event", draw(st.sampled_from(EVENTS)))
-    view = {**message, **{k: canonical_tree(message[k]) for k in ("properties", "traits",
-                                                                   "context") if k in message}}
+    view: dict[str, Any] = {**message, **{k: canonical_tree(message[k]) for k in (
+        "properties", "traits", "context") if k in message}}
     assume(fql.matches(rule.ast, view))
     return message
 
@@ -245,7 +245,8 @@ def _add_content(draw: st.DrawFn, message: dict[str, Any], rule: Rule) -> None:
         _, path = rule.content_id[0]
         if any(isinstance(p, int) for p in path):
             index = next(i for i, p in enumerate(path) if isinstance(p, int))
-            _set_path(message, [str(p) for p in path[:index]], [draw(ids)] * (path[index] + 1))
+            count = int(path[index]) + 1
+            _set_path(message, [str(p) for p in path[:index]], [draw(ids)] * count)
         else:
             _set_path(message, [str(p) for p in path], draw(ids))
     if rule.user_property:

@@ -32,10 +32,19 @@ def _headers(given: Given, api_key: str, client: str) -> dict[str, str]:
 class Target(Protocol):
     """Where a scenario runs: send requests, then read what was recorded."""
 
-    api_key: str
-    client: str
-    endpoint: str | None
-    reads_journal: bool
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def client(self) -> str: ...
+
+    @property
+    def endpoint(self) -> str | None:
+        """The /segment URL deliveries go to (scenarios with faults or generate)."""
+
+    @property
+    def reads_journal(self) -> bool:
+        """Whether what was recorded is read from the mock's journal (else REST only)."""
 
     def prepare(self, scenario: Scenario) -> None: ...
 

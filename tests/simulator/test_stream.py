@@ -149,3 +149,14 @@ def test_catalog_export_matches_generated_asset_ids(day_of_messages):
 def test_small_populations_work(users):
     profile = load_profile(**{"population.users": users})
     assert isinstance(list(Simulation(profile=profile, seed=2).messages()), list)
+
+
+def test_interruptions_at_the_same_second_do_not_break_playback():
+    """Two interruptions drawn at the same position used to compare their handlers."""
+    profile = load_profile(**{"population.users": 3, "behaviour.pause": 1.0,
+                              "behaviour.seek": 1.0, "behaviour.complete": 0.0,
+                              "behaviour.watch_share": {"min": 0.0001, "max": 0.0001}})
+    events = Counter(m.get("event") for m in Simulation(profile=profile, seed=1).messages())
+    plays = events["Video Content Started"]
+    assert plays > 0
+    assert events["Video Playback Paused"] == events["Video Playback Seek Started"] == plays
