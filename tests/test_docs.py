@@ -1,15 +1,22 @@
-"""The README's generated tables match their sources (problems, rules, vocabulary)."""
+"""The generated reference pages match their sources (problems, rules, vocabulary), and
+the README gives the two set-up commands and a true sample."""
 
 from pathlib import Path
 
-from mock_spideo.docs import render_blocks
+import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from mock_spideo.docs import BLOCKS, render_blocks
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 
 
-def test_readme_tables_are_up_to_date():
-    text = README.read_text(encoding="utf-8")
-    assert render_blocks(text) == text, "run: .venv/bin/python -m mock_spideo.docs README.md"
+@pytest.mark.parametrize("name", sorted(BLOCKS))
+def test_reference_pages_are_up_to_date(name):
+    text = (DOCS / "reference" / f"{name}.md").read_text(encoding="utf-8")
+    assert f"<!-- {name}:start -->" in text and f"<!-- {name}:end -->" in text
+    assert render_blocks(text) == text, "run: .venv/bin/python -m mock_spideo.docs"
 
 
 def test_readme_gives_exactly_the_two_setup_commands():
