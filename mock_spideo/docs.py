@@ -1,7 +1,9 @@
-"""Tables for the README, generated from the one source of each fact.
+"""Reference tables for docs/reference/, generated from the one source of each fact.
 
-`python -m mock_spideo.docs README.md` rewrites the blocks between
-`<!-- name:start -->` and `<!-- name:end -->`; a test fails when the README is stale.
+`python -m mock_spideo.docs` (run from the repository root) rewrites the blocks between
+`<!-- name:start -->` and `<!-- name:end -->` in every docs/reference/*.md page;
+`python -m mock_spideo.docs FILE...` rewrites the files named instead. A test fails
+when a page is stale.
 """
 
 from __future__ import annotations
@@ -31,14 +33,22 @@ def problems_table() -> str:
     return "\n".join(rows)
 
 
+def _path_text(path: tuple[str | int, ...]) -> str:
+    """A path as a rules file writes it: `products[0].sku`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
+
+
 def rules_table(rules: RuleSet | None = None) -> str:
     """The rules in order (first match wins): condition, outcome, content id paths."""
     rules = rules or default_rules()
     rows = ["| # | rule | when | outcome | content id from |", "| --- | --- | --- | --- | --- |"]
     for number, rule in enumerate(rules.rules, start=1):
-        paths = ", ".join(f"`{text}`" for text, _ in rule.content_id)
+        paths = ", ".join(f"`{_path_text(path)}`" for _, path in rule.content_id)
         if rule.for_each:
-            paths = f"each of `{'.'.join(map(str, rule.for_each))}`: {paths}"
+            paths = f"each of `{_path_text(rule.for_each)}`: {paths}"
         rows.append(f"| {number} | `{rule.name}` | `{_cell(rule.when)}` | {rule.outcome} | "
                     f"{paths or '-'} |")
     return "\n".join(rows)
@@ -68,10 +78,21 @@ def render_blocks(text: str) -> str:
     return text
 
 
+REFERENCE_PAGES = Path("docs") / "reference"
+
+
 def main(argv: list[str]) -> int:
-    for name in argv or ["README.md"]:
-        path = Path(name)
-        path.write_text(render_blocks(path.read_text(encoding="utf-8")), encoding="utf-8")
+    paths = [Path(name) for name in argv] or sorted(REFERENCE_PAGES.glob("*.md"))
+    if not paths:
+        print(f"no {REFERENCE_PAGES}/*.md here: run from the repository root, or name the "
+              "files to rewrite", file=sys.stderr)
+        return 1
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        rendered = render_blocks(text)
+        if rendered != text:
+            path.write_text(rendered, encoding="utf-8")
+            print(f"rewrote {path}")
     return 0
 
 
