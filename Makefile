@@ -47,8 +47,12 @@ fuzz: install
 bench: install
 	$(PY) -m benchmarks
 
+# Style (ruff), types (mypy: strict for the engine), and the architecture (import-linter:
+# the layer order, a pure engine, public seams between the packages).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) out $(ORACLE)/node_modules .hypothesis

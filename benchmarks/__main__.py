@@ -24,9 +24,15 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.naive import naive_messages
-from mock_spideo import LiveServer, create_app, default_rules, map_message
-from mock_spideo.engine.mapping import Interaction
-from mock_spideo.store.journal import Journal
+from mock_spideo import (
+    Interaction,
+    Journal,
+    LiveServer,
+    create_app,
+    default_rules,
+    map_message,
+    mock_state,
+)
 from simulator.deliver import Deliverer, Destination, route
 from simulator.generate.profile import load_profile
 from simulator.generate.stream import Simulation
@@ -172,8 +178,7 @@ def bench_http() -> list[Figure]:
             with LiveServer(bare_app()) as server:
                 bare = min(bare, client_seconds(server.url + "/segment", bodies))
             mock_app = create_app()  # fresh: a second round must not be all duplicates
-            mock_app.extensions["mock_spideo"].load_catalog("demo",
-                                                            sim.catalog.to_mock_payload())
+            mock_state(mock_app).load_catalog("demo", sim.catalog.to_mock_payload())
             with LiveServer(mock_app) as server:
                 mock = min(mock, client_seconds(server.url + "/segment", bodies))
     finally:

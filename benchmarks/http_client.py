@@ -7,19 +7,19 @@ over one keep-alive connection, so the server's GIL is not shared with the clien
 
 from __future__ import annotations
 
-import base64
 import sys
 import time
 
 import urllib3
+
+from mock_spideo.segment import destination_headers
 
 
 def main(url: str, bodies_file: str) -> None:
     with open(bodies_file, "rb") as handle:
         bodies = handle.read().split(b"\n")
     bodies = [body for body in bodies if body]
-    headers = {"Authorization": "Basic " + base64.b64encode(b"demo-key:").decode(),
-               "Content-Type": "application/json", "User-Agent": "Segment.io/1.0"}
+    headers = destination_headers("demo-key", {"client": "demo"})
     http = urllib3.PoolManager(maxsize=1, retries=False)
     for body in bodies[:50]:  # warm-up (connection, caches) on bodies not measured after
         http.request("POST", url, body=body, headers=headers)

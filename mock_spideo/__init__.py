@@ -26,6 +26,7 @@ from mock_spideo.store.config import ConfigError, MockConfig, mask_key
 from mock_spideo.store.faults import FaultError
 from mock_spideo.store.journal import Journal
 from mock_spideo.store.state import CatalogError, MockState
+from mock_spideo.version import __version__
 
 __all__ = [
     "PROBLEM_CODES",
@@ -45,6 +46,7 @@ __all__ = [
     "RulesError",
     "SpideoSimError",
     "UserProperty",
+    "__version__",
     "create_app",
     "default_rules",
     "explain",

@@ -72,10 +72,13 @@ BLOCKS = {"problems": problems_table, "rules": rules_table, "vocabulary": vocabu
 def render_blocks(text: str) -> str:
     """The text with every generated block brought up to date."""
     for name, build in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)",
-                             re.S)
-        text = pattern.sub(lambda m, build=build: f"{m.group(1)}{build()}\n{m.group(2)}", text)
+        text = _fill_block(text, name, build())
     return text
+
+
+def _fill_block(text: str, name: str, table: str) -> str:
+    pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+    return pattern.sub(lambda m: f"{m.group(1)}{table}\n{m.group(2)}", text)
 
 
 REFERENCE_PAGES = Path("docs") / "reference"

@@ -8,7 +8,7 @@ pytest plugin, Hypothesis strategies in `simulator.testing.strategies`, which ne
 `fuzz` extra); `simulate`, `report` and `cli` on top.
 """
 
-from mock_spideo import SpideoSimError
+from mock_spideo import SpideoSimError, __version__
 from simulator.deliver import (
     Deliverer,
     Destination,
@@ -38,6 +38,7 @@ __all__ = [
     "SimulationResult",
     "SimulationSettings",
     "SpideoSimError",
+    "__version__",
     "complete_message",
     "load_profile",
     "load_scenario",

@@ -15,12 +15,13 @@ from contextlib import suppress
 from typing import Any
 
 from mock_spideo.segment import canonical_key, parse_iso_ms, skew_corrected
+from mock_spideo.version import __version__
 from simulator.generate.timefmt import iso_times
 
 __all__ = ["DEFAULT_TIME", "complete_message", "message_times", "stamp"]
 
 DEFAULT_TIME = "2025-01-06T12:00:00.000Z"
-_LIBRARY_CONTEXT = {"library": {"name": "spideo-sim", "version": "0.1.0"}}
+_LIBRARY_CONTEXT = {"library": {"name": "spideo-sim", "version": __version__}}
 
 
 def message_times(t: int, skew: int = 0, delay: int = 0,

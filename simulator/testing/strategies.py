@@ -26,9 +26,10 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from mock_spideo.engine import fql
+from mock_spideo import Rule
+from mock_spideo.engine.fql import Ast, js_string, matches
 from mock_spideo.engine.paths import canonical_tree, lookup
-from mock_spideo.engine.rules import Rule
+from mock_spideo.segment import ACCEPTED_TYPES
 from simulator.generate.timefmt import iso
 
 __all__ = [
@@ -142,7 +143,7 @@ def engage_identify_messages(draw: st.DrawFn) -> dict[str, Any]:
     return message
 
 
-def segment_messages(types: tuple[str, ...] = ("track", "identify")
+def segment_messages(types: tuple[str, ...] = tuple(sorted(ACCEPTED_TYPES))
                      ) -> st.SearchStrategy[dict[str, Any]]:
     """Spec-valid messages of the given types (page/screen/group/alias included if asked)."""
     options = []
@@ -150,7 +151,7 @@ def segment_messages(types: tuple[str, ...] = ("track", "identify")
         options.append(track_messages())
     if "identify" in types:
         options += [identify_messages(), engage_identify_messages()]
-    for kind in set(types) - {"track", "identify"}:
+    for kind in sorted(set(types) - ACCEPTED_TYPES):
         options.append(_envelope(kind).map(lambda m: {**m, "name": "Home", "properties": {}}))
     return st.one_of(options)
 
@@ -158,7 +159,7 @@ def segment_messages(types: tuple[str, ...] = ("track", "identify")
 # --- messages that match a rule ------------------------------------------------------------
 
 
-def _conditions(ast: fql.Ast) -> list[fql.Ast]:
+def _conditions(ast: Ast) -> list[Ast]:
     """The leaf conditions an 'and' group requires (an 'or' contributes its first branch)."""
     if ast.get("type") != "group":
         return [ast]
@@ -168,10 +169,10 @@ def _conditions(ast: fql.Ast) -> list[fql.Ast]:
     return [leaf for child in children for leaf in _conditions(child)]
 
 
-def _value_for(condition: fql.Ast) -> st.SearchStrategy[Any] | None:
+def _value_for(condition: Ast) -> st.SearchStrategy[Any] | None:
     """Values that satisfy one leaf condition (None: leave the field alone)."""
     op, value = str(condition.get("operator")), condition.get("value")
-    text = fql.js_string(value) if value is not None else ""
+    text = js_string(value) if value is not None else ""
     if op in ("<", "<=", ">", ">="):
         bound = float(value) if isinstance(value, (int, float)) else math.nan
         if math.isnan(bound):
@@ -229,7 +230,7 @@ def messages_matching(draw: st.DrawFn, rule: Rule) -> dict[str, Any]:
         message.setdefault("event", draw(st.sampled_from(EVENTS)))
     view: dict[str, Any] = {**message, **{k: canonical_tree(message[k]) for k in (
         "properties", "traits", "context") if k in message}}
-    assume(fql.matches(rule.ast, view))
+    assume(matches(rule.ast, view))
     return message
 
 

@@ -1,0 +1,1 @@
+"""Development tools of the spideo-sim repository (not shipped in the package)."""
