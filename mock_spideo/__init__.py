@@ -9,7 +9,7 @@ server). Everything a user needs is exported here.
 
 from mock_spideo.engine.explain import RuleTrace, explain
 from mock_spideo.engine.mapping import Interaction, MappingResult, UserProperty, map_message
-from mock_spideo.engine.problems import PROBLEM_CODES, Problem, severity_of
+from mock_spideo.engine.problems import PROBLEM_CODES, Problem, setup_setting, severity_of
 from mock_spideo.engine.rules import (
     Rule,
     RulesError,
@@ -55,6 +55,7 @@ __all__ = [
     "mask_key",
     "mock_state",
     "parse_rules",
+    "setup_setting",
     "severity_of",
     "vocabulary",
 ]

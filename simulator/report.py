@@ -34,7 +34,8 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
                          "by_hour": result.interactions_by_hour},
         "user_properties": {"total": result.user_properties},
         "problems": {"by_code": result.problems_by_code, "examples": result.problem_examples,
-                     "unexpected_errors": sorted(result.unexpected_errors)},
+                     "unexpected_errors": sorted(result.unexpected_errors),
+                     "setup_refusals": dict(ledger.setup_refusals)},
         "throughput": {"seconds": round(result.seconds, 3),
                        "messages_per_s": round(result.total / result.seconds, 1)
                        if result.seconds else None},

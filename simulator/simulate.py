@@ -13,14 +13,20 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import urllib3
-import yaml
-
-from mock_spideo import Journal, LiveServer, MockConfig, create_app, mock_state, severity_of
+from mock_spideo import (
+    FaultError,
+    Journal,
+    LiveServer,
+    MockConfig,
+    create_app,
+    mock_state,
+    severity_of,
+)
+from mock_spideo.files import read_yaml
 from simulator.deliver import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
+from simulator.deliver.target import TargetUrl, probe
 from simulator.generate.stream import Simulation
 
 __all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
@@ -35,7 +41,7 @@ class SimulationSettings:
     seed: int = 1
     start: str | None = None
     profile: str | None = None
-    target: str | None = None  # full endpoint URL, e.g. https://host/segment
+    target: str | None = None  # base URL or full /segment endpoint (deliver.target)
     api_key: str = "demo-key"
     client: str = "demo"
     faults: str | None = None
@@ -74,19 +80,7 @@ class SimulationResult:
 
 
 def _load_faults(path: str) -> Any:
-    try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from None
-
-
-def check_reachable(url: str, timeout: float = 5.0) -> None:
-    """Fail fast (ValueError) when nothing answers at `url`: delivery would otherwise
-    retry every message for the whole retry window."""
-    try:
-        urllib3.request("GET", url, timeout=timeout, retries=False, redirect=False)
-    except urllib3.exceptions.HTTPError as exc:
-        raise ValueError(f"nothing answers at {url}: {exc}") from None
+    return read_yaml(path, FaultError, "the faults file")
 
 
 def run_simulation(settings: SimulationSettings,
@@ -102,8 +96,9 @@ def run_simulation(settings: SimulationSettings,
     with ExitStack() as stack:
         journal: Journal | None = None
         if settings.target:
-            check_reachable(settings.target)
-            url = settings.target
+            target = TargetUrl.parse(settings.target)
+            probe(target, settings.api_key, settings.client)
+            url = target.endpoint
         else:
             app = create_app(MockConfig(clients={settings.client: settings.api_key}))
             state = mock_state(app)

@@ -9,10 +9,12 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["PROBLEM_CODES", "Problem", "ProblemSpec", "Severity", "catalogue", "problem",
-           "severity_of"]
+__all__ = ["PROBLEM_CODES", "Problem", "ProblemSpec", "Setting", "Severity", "catalogue",
+           "problem", "setup_setting", "severity_of"]
 
 Severity = Literal["error", "warning", "info"]
+# The setting a sender must fix when a refusal means its setup is wrong.
+Setting = Literal["api_key", "client", "target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class ProblemSpec:
     status: int
     rest_status: int
     message: str
+    setup: Setting | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,8 @@ def catalogue() -> dict[str, ProblemSpec]:
     for code, entry in yaml.safe_load(text).items():
         status = int(entry["status"])
         specs[code] = ProblemSpec(code, entry["severity"], status,
-                                  int(entry.get("rest_status", status)), entry["message"])
+                                  int(entry.get("rest_status", status)), entry["message"],
+                                  entry.get("setup"))
     return specs
 
 
@@ -60,6 +64,13 @@ def severity_of(code: str) -> Severity | None:
     ignore reason named by a rules file, such as heartbeat)."""
     spec = catalogue().get(code)
     return spec.severity if spec else None
+
+
+def setup_setting(code: str) -> Setting | None:
+    """The setting (api_key, client, target) a refusal with this code says is wrong, or
+    None when the code is about the message, not the sender's setup."""
+    spec = catalogue().get(code)
+    return spec.setup if spec else None
 
 
 class _Blank(dict[str, Any]):

@@ -84,6 +84,8 @@ def dispatch(client: str, rest: str) -> Response:
     state = current_state()
     parts = _segments()
     client = parts[0]
+    if not _is_resource(parts[1:]):  # before auth: a wrong URL is named as a wrong URL
+        raise ApiError(problem("not_found", what=f"The path {request.path}"))
     _authenticate(state, client)
     answer = fault_answer(request.path, None)
     if answer is not None:
@@ -109,6 +111,12 @@ def dispatch(client: str, rest: str) -> Response:
     if len(parts) >= 2 and parts[0] == "users":
         return _users(state, client, parts[1:], method)
     raise ApiError(problem("not_found", what=f"The path {request.path}"))
+
+
+def _is_resource(parts: list[str]) -> bool:
+    """Whether a path under /<client>/ names one of the API's resources."""
+    return parts in (["content-count"], ["content"]) or (
+        len(parts) >= 2 and parts[0] in ("content", "users"))
 
 
 def _users(state: MockState, client: str, parts: list[str], method: str) -> Response:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from mock_spideo.engine.rules import RuleSet, default_rules, load_rules
 from mock_spideo.errors import SpideoSimError
+from mock_spideo.files import read_yaml
 
 __all__ = ["ConfigError", "MockConfig", "mask_key"]
 
@@ -58,11 +56,7 @@ class MockConfig:
     def from_file(cls, path: str | Path, **overrides: Any) -> MockConfig:
         """Read a config file: {clients: {name: key}, rules: FILE, unknown_content: ...}."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+        data = read_yaml(path, ConfigError, "the config file")
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping with 'clients'")
         allowed = {"clients", "rules", "journal", "unknown_content", "fault_seed"}
@@ -74,7 +68,11 @@ class MockConfig:
         if "clients" in data:
             kwargs["clients"] = {str(k): str(v) for k, v in (data["clients"] or {}).items()}
         if data.get("rules"):
-            kwargs["rules"] = load_rules(path.parent / data["rules"])
+            try:
+                kwargs["rules"] = load_rules(path.parent / data["rules"])
+            except OSError as exc:
+                raise ConfigError(f"{path}: cannot read its rules file "
+                                  f"{path.parent / data['rules']}: {exc.strerror}") from None
         if data.get("journal"):
             kwargs["journal_path"] = str(path.parent / data["journal"])
         for key in ("unknown_content", "fault_seed"):

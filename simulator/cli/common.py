@@ -3,9 +3,11 @@ options that define a simulated stream, and building a mock's config from option
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -14,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mock_spideo import ConfigError, MockConfig, RulesError, default_rules, load_rules
 
-__all__ = ["err", "fail", "mock_config", "progress_bar", "stream_options"]
+__all__ = ["err", "fail", "mock_config", "output_file", "output_folder", "port_option",
+           "progress_bar", "stream_options"]
 
 err = Console(stderr=True)
 
@@ -42,8 +45,10 @@ def stream_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
         click.option("--users", type=click.IntRange(min=1),
                      help="Viewers (default: the profile's)."),
-        click.option("--days", type=click.FloatRange(min=0.01), default=1.0, show_default=True),
-        click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--days", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+                     help="Simulated days (fractions allowed)."),
+        click.option("--seed", type=int, default=1, show_default=True,
+                     help="Same seed and options: the same messages, byte for byte."),
         click.option("--start", help="Start of simulated time, ISO-8601 "
                                      "(default 2025-01-06T12:00Z)."),
         click.option("--profile", type=click.Path(exists=True, dir_okay=False),
@@ -63,3 +68,42 @@ def mock_config(config: str | None, rules: str | None, journal: str | None) -> M
         fail(str(exc))
 
 
+
+
+def output_file(path: str) -> Path:
+    """A file the command will write, checked before any work starts: its folder must
+    exist (nothing is created silently) and the file must be writable. fail() otherwise."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        fail(f"cannot write {target}: the folder {folder} does not exist (create it first)")
+    if target.is_dir():
+        fail(f"cannot write {target}: it is a folder; give a file name")
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        fail(f"cannot write {target}: permission denied")
+    return target
+
+
+def output_folder(path: str) -> Path:
+    """A folder the command will write reports into, checked before any work starts: it
+    is created if its parent exists, and must be writable. fail() otherwise."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        fail(f"cannot write reports into {folder}: it is a file, not a folder")
+    if not folder.exists():
+        if not folder.parent.is_dir():
+            fail(f"cannot write reports into {folder}: the folder {folder.parent} does not "
+                 "exist (create it first)")
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            fail(f"cannot create the folder {folder}: {exc.strerror}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        fail(f"cannot write reports into {folder}: permission denied")
+    return folder
+
+
+def port_option(default: int, help_text: str, name: str = "--port") -> Callable[..., Any]:
+    """A TCP port option: 1 to 65535, or 0 for any free port (the one chosen is printed)."""
+    return click.option(name, type=click.IntRange(0, 65535), default=default,
+                        show_default=True, help=f"{help_text} (1-65535; 0: any free port).")

@@ -7,32 +7,47 @@ import sys
 import click
 from rich.console import Console
 
-from mock_spideo import mask_key
-from simulator.cli.common import err, fail, progress_bar, stream_options
-from simulator.generate import ProfileError
+from mock_spideo import SpideoSimError, mask_key
+from simulator.cli.common import err, fail, output_folder, progress_bar, stream_options
+
+EXIT_CODES = """\b
+Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, client);
+2 the command line is wrong; 3 --strict and unexpected error-severity problems;
+4 conservation failed (a bug); 130 interrupted."""
 
 
-@click.command()
+@click.command(epilog=EXIT_CODES)
 @stream_options
-@click.option("--target", help="Deliver to this endpoint URL instead of the in-process mock.")
-@click.option("--api-key", default="demo-key", show_default=True)
-@click.option("--client", default="demo", show_default=True)
-@click.option("--faults", type=click.Path(exists=True, dir_okay=False),
-              help="YAML/JSON fault rules for the in-process mock.")
+@click.option("--target", help="Deliver to this Spideo-compatible service instead of the "
+              "in-process mock: its base URL (/segment is appended) or its full /segment "
+              "endpoint. One setup-check message is sent first.")
+@click.option("--api-key", default="demo-key", show_default=True,
+              help="The Spideo destination's API Key setting (sent as Basic auth).")
+@click.option("--client", default="demo", show_default=True,
+              help="The Spideo destination's client setting (X-Segment-Settings).")
+@click.option("--faults", type=click.Path(dir_okay=False),
+              help="YAML/JSON fault rules for the in-process mock (not with --target).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Concurrent deliveries (in-process, the mock shares the GIL: keep it low).")
 @click.option("--time-scale", type=click.FloatRange(min=1), default=3600.0, show_default=True,
               help="Simulated seconds of retry waiting per real second.")
 @click.option("--send-all", is_flag=True, help="Also send page/screen/group/alias calls.")
 @click.option("--strict", is_flag=True,
-              help="Exit 3 on error-severity problems the profile did not cause on purpose.")
-@click.option("--out", "out_dir", default="out", show_default=True)
+              help="Exit 3 on error-severity problems the profile did not cause on purpose "
+                   "(severities from problems.yaml).")
+@click.option("--out", "out_dir", default="out", show_default=True,
+              help="Folder for report.json and report.html (created if missing).")
 def simulate(users: int | None, days: float, seed: int, start: str | None, profile: str | None,
              target: str | None, api_key: str, client: str, faults: str | None, workers: int,
              time_scale: float, send_all: bool, strict: bool, out_dir: str) -> None:
     """Generate, deliver as Segment does, and report what Spideo recorded."""
     from simulator.report import print_report, write_reports
     from simulator.simulate import SimulationSettings, run_simulation
+    from simulator.verdict import judge
+    out = output_folder(out_dir)
+    if faults and target:
+        fail("--faults injects faults into the in-process mock; with --target the service "
+             "answers for itself: drop one of them")
     settings = SimulationSettings(users=users, days=days, seed=seed, start=start,
                                   profile=profile, target=target, api_key=api_key,
                                   client=client, faults=faults, workers=workers,
@@ -43,13 +58,15 @@ def simulate(users: int | None, days: float, seed: int, start: str | None, profi
     try:
         with progress_bar("delivering") as progress:
             result = run_simulation(settings, progress)
-    except (ProfileError, ValueError, OSError) as exc:
+    except SpideoSimError as exc:
         fail(str(exc))
     print_report(result, Console())
-    json_path, html_path = write_reports(result, out_dir)
+    try:
+        json_path, html_path = write_reports(result, out)
+    except OSError as exc:
+        fail(f"cannot write the reports into {out}: {exc.strerror}")
     err.print(f"Reports: {json_path}, {html_path}")
-    if not result.conservation.get("ok"):
-        err.print("[red]Conservation failed: some messages are unaccounted for.[/red]")
-        sys.exit(2)
-    if strict and result.unexpected_errors:
-        sys.exit(3)
+    verdict = judge(result, strict)
+    Console().print(f"[{'green' if verdict.ok else 'red'}]{verdict.line}[/]", highlight=False,
+                    soft_wrap=True)
+    sys.exit(verdict.exit_code)

@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from simulator.deliver.target import setup_refusal
+
 __all__ = ["Ledger", "Outcome", "OutcomeKind"]
 
 OutcomeKind = Literal["delivered", "discarded", "filtered", "failed"]
@@ -43,6 +45,9 @@ class Ledger:
     recorded_interactions: int = 0
     recorded_user_properties: int = 0
     interactions_by_type: Counter[str] = field(default_factory=Counter)
+    # Refusals that mean the sender's setup is wrong (key, client, URL): code -> count.
+    setup_refusals: Counter[str] = field(default_factory=Counter)
+    setup_settings: dict[str, str] = field(default_factory=dict)  # code -> setting
 
     @property
     def total(self) -> int:
@@ -63,6 +68,13 @@ class Ledger:
         codes = [outcome.code] if outcome.code else []
         codes += [p["code"] for p in body.get("problems", [])
                   if isinstance(p, dict) and isinstance(p.get("code"), str)]
+        refusal = setup_refusal(outcome.status, outcome.body or (
+            {"code": outcome.code} if outcome.code else None))
+        if refusal:
+            self.setup_refusals[refusal[0]] += 1
+            self.setup_settings[refusal[0]] = refusal[1]
+            if not codes:
+                codes.append(refusal[0])
         if outcome.kind == "failed" and not codes:
             codes.append("delivery_failed")
         for code in codes:

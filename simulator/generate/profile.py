@@ -17,6 +17,7 @@ import msgspec
 import yaml
 
 from mock_spideo import SpideoSimError
+from mock_spideo.files import read_yaml
 
 __all__ = [
     "Audience",
@@ -231,17 +232,7 @@ def load_profile(path: str | Path | None = None, **overrides: Any) -> Profile:
     source = "the default profile"
     if path is not None:
         source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ProfileError(f"cannot read profile {path}: {exc.strerror or exc}") from None
-        try:
-            given = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark else ""
-            raise ProfileError(f"{path}{line}: not valid YAML: "
-                               f"{getattr(exc, 'problem', None) or exc}") from None
+        given = read_yaml(path, ProfileError, "the profile") or {}
         if not isinstance(given, dict):
             raise ProfileError(f"{path}: a profile is a mapping of sections "
                                "(population, catalog, sessions, ...)")

@@ -44,7 +44,7 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, words):
 
 def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path):
     path = write(tmp_path, "population:\n  users: [1\n")
-    with pytest.raises(ProfileError, match=rf"^{path}:3: not valid YAML"):
+    with pytest.raises(ProfileError, match=rf"^{path}:3: not valid YAML in the profile"):
         load_profile(path)
 
 

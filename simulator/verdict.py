@@ -1,0 +1,62 @@
+"""Whether a run succeeded, in one line and one exit code.
+
+"Conservation: OK" only says that every message is accounted for. The verdict says
+whether the run did what it was for: a run whose messages were refused because the setup
+is wrong (key, client, URL) failed, however well its messages were counted.
+
+Exit codes of `spideo-sim simulate` (and `replay`):
+    0  the run succeeded
+    1  the setup is wrong (a file, port, URL, key or client): one line names the fix
+    2  the command line itself is wrong (click's usage errors)
+    3  --strict, and error-severity problems the profile did not cause on purpose
+    4  conservation failed: a message has no outcome, or was recorded twice (a bug)
+  130  interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.deliver.target import fix_for
+from simulator.simulate import SimulationResult
+
+__all__ = ["EXIT_CONSERVATION", "EXIT_SETUP", "EXIT_STRICT", "Verdict", "judge"]
+
+EXIT_SETUP = 1
+EXIT_STRICT = 3
+EXIT_CONSERVATION = 4
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The run's result: succeeded or not, the exit code, and the line that says why."""
+
+    ok: bool
+    exit_code: int
+    line: str
+
+
+def judge(result: SimulationResult, strict: bool = False) -> Verdict:
+    """The verdict on a finished run; the first failure that applies decides."""
+    ledger = result.ledger
+    if not result.conservation.get("ok"):
+        failing = [name for name, ok in result.conservation.items() if name != "ok" and not ok]
+        return Verdict(False, EXIT_CONSERVATION, "Result: FAILED: conservation does not hold "
+                       f"({', '.join(failing)}); this is a bug in spideo-sim, please report it")
+    if ledger.setup_refusals:
+        refused = sum(ledger.setup_refusals.values())
+        code, count = ledger.setup_refusals.most_common(1)[0]
+        return Verdict(False, EXIT_SETUP, f"Result: FAILED: {refused} of {result.total} "
+                       f"messages were refused because the setup is wrong ({code}: {count}); "
+                       f"{fix_for(ledger.setup_settings[code])}")
+    unexpected = sorted(result.unexpected_errors)
+    if unexpected and strict:
+        return Verdict(False, EXIT_STRICT, "Result: FAILED (--strict): error-severity problems "
+                       f"the profile did not cause on purpose: {', '.join(unexpected)}")
+    delivered = ledger.outcomes.get("delivered", 0)
+    line = (f"Result: OK: {result.total} messages, each accounted for; {delivered} "
+            "delivered")
+    if unexpected:
+        line += (f"; but some were refused for reasons the profile did not cause "
+                 f"({', '.join(unexpected)}): --strict makes that fail")
+    return Verdict(True, 0, line)
