@@ -21,10 +21,10 @@ from mock_spideo.engine.rules import (
 from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.errors import SpideoSimError
 from mock_spideo.http.app import create_app, mock_state
-from mock_spideo.http.server import LiveServer
+from mock_spideo.http.server import ListenError, LiveServer
 from mock_spideo.store.config import ConfigError, MockConfig, mask_key
 from mock_spideo.store.faults import FaultError
-from mock_spideo.store.journal import Journal
+from mock_spideo.store.journal import Journal, JournalError
 from mock_spideo.store.state import CatalogError, MockState
 from mock_spideo.version import __version__
 
@@ -35,6 +35,8 @@ __all__ = [
     "FaultError",
     "Interaction",
     "Journal",
+    "JournalError",
+    "ListenError",
     "LiveServer",
     "MappingResult",
     "MockConfig",

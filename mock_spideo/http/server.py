@@ -10,11 +10,17 @@ from typing import Any
 
 from waitress import create_server, wasyncore
 
-__all__ = ["DEFAULT_HOST", "LiveServer"]
+from mock_spideo.errors import SpideoSimError
+
+__all__ = ["DEFAULT_HOST", "ListenError", "LiveServer"]
 
 DEFAULT_HOST = "127.0.0.1"
 # waitress warns on every queued request under load; a mock under test is meant to queue.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+class ListenError(SpideoSimError, OSError):
+    """A server that cannot listen: the address is busy, not allowed or not local."""
 
 
 class LiveServer:
@@ -27,11 +33,16 @@ class LiveServer:
     """
 
     def __init__(self, app: Any, host: str = DEFAULT_HOST, port: int = 0, threads: int = 8,
-                 connection_limit: int = 200) -> None:
+                 connection_limit: int = 200, name: str = "mock Spideo") -> None:
         self.app = app
-        self._server = create_server(app, host=host, port=port, threads=threads,
-                                     connection_limit=connection_limit, ident="spideo-sim",
-                                     clear_untrusted_proxy_headers=True)
+        try:
+            self._server = create_server(app, host=host, port=port, threads=threads,
+                                         connection_limit=connection_limit, ident="spideo-sim",
+                                         clear_untrusted_proxy_headers=True)
+        except OSError as exc:
+            hint = "; choose another port, or 0 for any free port" if port else ""
+            raise ListenError(f"{name} cannot listen on {host}:{port}: "
+                              f"{exc.strerror or exc}{hint}") from None
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None

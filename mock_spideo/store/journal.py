@@ -18,8 +18,9 @@ from typing import Any
 
 from mock_spideo.engine.mapping import Interaction, UserProperty
 from mock_spideo.engine.problems import Problem
+from mock_spideo.errors import SpideoSimError
 
-__all__ = ["Journal"]
+__all__ = ["Journal", "JournalError"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS interactions (
@@ -53,18 +54,27 @@ _TABLES = ("interactions", "user_properties", "users", "seen_messages", "request
            "problems", "catalog")
 
 
+class JournalError(SpideoSimError, ValueError):
+    """A journal file that cannot be opened or used as a journal."""
+
+
 class Journal:
     """Thread-safe record of requests, problems, interactions and user properties."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(path) if path else ":memory:"
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False,
+                                       isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {self.path}: {exc} (give a writable "
+                               "SQLite file, or none to keep the journal in memory)") from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -3,12 +3,12 @@ options that define a simulated stream, and building a mock's config from option
 
 from __future__ import annotations
 
-import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import click
 from rich.console import Console
@@ -16,8 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mock_spideo import ConfigError, MockConfig, RulesError, default_rules, load_rules
 
-__all__ = ["err", "fail", "mock_config", "output_file", "output_folder", "port_option",
-           "progress_bar", "stream_options"]
+__all__ = ["err", "fail", "mock_config", "output_file", "output_folder",
+           "port_option", "progress_bar", "stream_options"]
 
 err = Console(stderr=True)
 
@@ -70,18 +70,19 @@ def mock_config(config: str | None, rules: str | None, journal: str | None) -> M
 
 
 
-def output_file(path: str) -> Path:
-    """A file the command will write, checked before any work starts: its folder must
-    exist (nothing is created silently) and the file must be writable. fail() otherwise."""
+def output_file(path: str) -> BinaryIO:
+    """A file the command will write, opened before any work starts: its folder must
+    exist (nothing is created silently). fail() with the path and the cause otherwise."""
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
         fail(f"cannot write {target}: the folder {folder} does not exist (create it first)")
     if target.is_dir():
         fail(f"cannot write {target}: it is a folder; give a file name")
-    if not os.access(target if target.exists() else folder, os.W_OK):
-        fail(f"cannot write {target}: permission denied")
-    return target
+    try:
+        return open(target, "wb", buffering=1 << 20)  # noqa: SIM115: the caller closes it
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror}")
 
 
 def output_folder(path: str) -> Path:
@@ -98,8 +99,11 @@ def output_folder(path: str) -> Path:
             folder.mkdir()
         except OSError as exc:
             fail(f"cannot create the folder {folder}: {exc.strerror}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        fail(f"cannot write reports into {folder}: permission denied")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        fail(f"cannot write reports into {folder}: {exc.strerror}")
     return folder
 
 
@@ -107,3 +111,4 @@ def port_option(default: int, help_text: str, name: str = "--port") -> Callable[
     """A TCP port option: 1 to 65535, or 0 for any free port (the one chosen is printed)."""
     return click.option(name, type=click.IntRange(0, 65535), default=default,
                         show_default=True, help=f"{help_text} (1-65535; 0: any free port).")
+

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from contextlib import nullcontext
 
 import click
 
-from simulator.cli.common import err, fail, progress_bar, stream_options
+from simulator.cli.common import err, fail, output_file, progress_bar, stream_options
 from simulator.generate import ProfileError
 
 
 @click.command()
 @stream_options
-@click.option("--out", default="-", show_default=True, help="JSONL file, or - for stdout.")
+@click.option("--out", default="-", show_default=True,
+              help="JSONL file (its folder must exist), or - for stdout.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
 def generate(users: int | None, days: float, seed: int, start: str | None,
              profile: str | None, out: str, limit: int | None) -> None:
@@ -22,14 +23,13 @@ def generate(users: int | None, days: float, seed: int, start: str | None,
     try:
         sim = Simulation.from_options(users=users, days=days, seed=seed, start=start,
                                       profile=profile)
-    except (ProfileError, ValueError) as exc:
+    except (ProfileError, ValueError) as exc:  # ValueError: a --start that is not a date
         fail(str(exc))
-    with progress_bar("generating") as progress:
-        if out == "-":
-            count = sim.write_jsonl(sys.stdout.buffer, limit, progress)
-            sys.stdout.flush()
-        else:
-            Path(out).parent.mkdir(parents=True, exist_ok=True)
-            with open(out, "wb", buffering=1 << 20) as handle:
-                count = sim.write_jsonl(handle, limit, progress)
+    opened = output_file(out) if out != "-" else nullcontext(sys.stdout.buffer)
+    with progress_bar("generating") as progress, opened as handle:
+        try:
+            count = sim.write_jsonl(handle, limit, progress)
+            handle.flush()
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror}")
     err.print(f"{count} messages written to {'stdout' if out == '-' else out}")

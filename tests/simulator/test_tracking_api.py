@@ -14,7 +14,8 @@ import pytest
 import urllib3
 from segment.analytics import Client
 
-from simulator.deliver.serve import serving
+from mock_spideo import mock_state
+from simulator.deliver.serve import downstream_line, serving
 from tests.support.processes import SPIDEO_SIM, free_port
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle"
@@ -29,7 +30,7 @@ def services():
 
 def recorded(services):
     assert services.api.flush(timeout=20), "delivery did not finish"
-    state = services.mock.app.extensions["mock_spideo"]
+    state = mock_state(services.mock.app)
     return state.journal.interactions(), state.journal.user_property_sets()
 
 
@@ -162,3 +163,40 @@ def test_serve_and_its_printed_curl_command_record_an_interaction():
         _, banner = process.communicate(timeout=15)
     assert process.returncode == 0, banner
     assert "local-write-key" in banner and "de****ey" in banner and "demo-key" not in banner
+
+
+def test_serve_says_which_messages_spideo_refused_or_ignored():
+    lines = []
+    with serving(time_scale=1000, on_outcome=lambda m, o: lines.append(
+            downstream_line(m, o))) as running:
+        client = Client(WRITE_KEY, host=running.tracking_url, sync_mode=True, max_retries=1)
+        client.track(user_id="u1", event="Video Content Watched", properties={"asset_id": "a"})
+        client.track(user_id="u1", event="Video Content Playing", properties={"asset_id": "a"})
+        client.track(user_id="u1", event="Video Content Started", properties={"title": "x"})
+        client.page(user_id="u1", name="Home")
+        client.flush()
+        assert running.api.flush(timeout=20)
+    assert lines[0] is None  # recorded: nothing to say
+    assert lines[1].startswith("ignored  track 'Video Content Playing': heartbeat: ")
+    assert lines[2].startswith("discarded track 'Video Content Started': 400 "
+                               "missing_content_id: Rule 'video-content-started' matched")
+    assert lines[3].startswith("filtered page: Spideo does not accept 'page' calls")
+
+
+def test_the_serve_command_prints_those_lines_unless_quiet():
+    for quiet in (False, True):
+        port = free_port()
+        process = subprocess.Popen(
+            [SPIDEO_SIM, "serve", "--port", str(port), "--mock-port", "0",
+             *(["--quiet"] if quiet else [])], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            assert process.stdout.readline().startswith("curl ")
+            client = Client(WRITE_KEY, host=f"http://127.0.0.1:{port}", sync_mode=True)
+            client.track(user_id="u1", event="Video Content Started", properties={})
+            client.flush()
+            time.sleep(1.0)
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, log = process.communicate(timeout=15)
+        assert ("missing_content_id" in log) is not quiet, log
