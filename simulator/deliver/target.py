@@ -20,17 +20,22 @@ import urllib3
 from mock_spideo import SpideoSimError, setup_setting
 from mock_spideo.segment import destination_headers, now_time
 
-__all__ = ["ENDPOINT_PATH", "SetupError", "TargetUrl", "fix_for", "probe", "setup_refusal"]
+__all__ = ["CLI_OPTIONS", "ENDPOINT_PATH", "PYTEST_OPTIONS", "SetupError", "TargetUrl",
+           "fix_for", "probe", "setup_refusal"]
 
 ENDPOINT_PATH = "/segment"
 # When an endpoint's answer carries no known problem code: what its status says is wrong.
 _SETUP_BY_STATUS = {401: "api_key", 403: "api_key", 404: "target", 405: "target",
                     415: "target"}
 _FIX = {
-    "api_key": "use the API key the endpoint expects (--api-key)",
-    "client": "use the client the API key belongs to (--client)",
-    "target": f"point --target at the service's base URL or its {ENDPOINT_PATH} endpoint",
+    "api_key": "use the API key the endpoint expects ({api_key})",
+    "client": "use the client the API key belongs to ({client})",
+    "target": "point {target} at the service's base URL or its " + ENDPOINT_PATH + " endpoint",
 }
+# How each setting is named where the user gives it: the command line, or pytest.
+CLI_OPTIONS = {"target": "--target", "api_key": "--api-key", "client": "--client"}
+PYTEST_OPTIONS = {"target": "--spideo-target", "api_key": "--spideo-api-key",
+                  "client": "--spideo-client"}
 
 
 class SetupError(SpideoSimError, ValueError):
@@ -45,14 +50,14 @@ class TargetUrl:
     endpoint: str
 
     @classmethod
-    def parse(cls, url: str) -> TargetUrl:
+    def parse(cls, url: str, option: str = CLI_OPTIONS["target"]) -> TargetUrl:
         """Read a base URL or a full endpoint; SetupError when it is not an http(s) URL."""
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SetupError(f"--target {url!r} is not an http:// or https:// URL "
+            raise SetupError(f"{option} {url!r} is not an http:// or https:// URL "
                              f"(e.g. http://127.0.0.1:8787 or https://host{ENDPOINT_PATH})")
         if parts.query or parts.fragment:
-            raise SetupError(f"--target {url!r}: give the URL without a query or fragment")
+            raise SetupError(f"{option} {url!r}: give the URL without a query or fragment")
         path = parts.path.rstrip("/")
         if path.endswith(ENDPOINT_PATH):
             path = path[:-len(ENDPOINT_PATH)]
@@ -75,12 +80,13 @@ def setup_refusal(status: int | None, body: Any) -> tuple[str, str] | None:
     return (f"http_{status}", by_status) if by_status else None
 
 
-def fix_for(setting: str) -> str:
-    """What to change, in the words of the command line."""
-    return _FIX.get(setting, "check --target, --api-key and --client")
+def fix_for(setting: str, options: dict[str, str] = CLI_OPTIONS) -> str:
+    """What to change, naming the option where the user gives that setting."""
+    return _FIX[setting].format_map(options)
 
 
-def probe(target: TargetUrl, api_key: str, client: str, timeout: float = 10.0) -> None:
+def probe(target: TargetUrl, api_key: str, client: str, timeout: float = 10.0,
+          options: dict[str, str] = CLI_OPTIONS) -> None:
     """Send one real message before a run, so that a wrong URL, key or client stops it
     with one line instead of every message being refused (or retried for hours).
 
@@ -108,7 +114,8 @@ def probe(target: TargetUrl, api_key: str, client: str, timeout: float = 10.0) -
     if refusal:
         code, setting = refusal
         raise SetupError(f"{target.endpoint} refused a setup check with {response.status} "
-                         f"{code}: {fix_for(setting)}." + (f" It said: {said}" if said else ""))
+                         f"{code}: {fix_for(setting, options)}." +
+                         (f" It said: {said}" if said else ""))
     if response.status >= 300:
         raise SetupError(f"{target.endpoint} answered {response.status} to a setup check "
                          f"message; a Spideo endpoint answers 2xx." +

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from simulator.deliver.target import PYTEST_OPTIONS, SetupError, TargetUrl, probe
 from simulator.testing.loading import ScenarioError, load_scenario
 from simulator.testing.runner import run_scenario
 from simulator.testing.targets import HttpTarget, InProcessTarget, Target, skip_reason
@@ -34,8 +35,9 @@ __all__ = ["ScenarioFile", "ScenarioItem"]
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("spideo-sim scenarios")
-    group.addoption("--spideo-target", help="Run scenarios against this base URL "
-                    "(POST <url>/segment; REST under <url>/<client>/).")
+    group.addoption("--spideo-target", help="Run scenarios against this service: its base "
+                    "URL or its /segment endpoint (messages go to <base>/segment, recorded "
+                    "data is read under <base>/<client>/). Checked once at the start.")
     group.addoption("--spideo-api-key", default="demo-key", help="API key of the target.")
     group.addoption("--spideo-client", default="demo", help="Spideo client of the target.")
     parser.addini("spideo_scenarios", type="paths", default=[],
@@ -56,6 +58,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Fil
         if not any(part.startswith("_") for part in inside):
             return ScenarioFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Check the target once, before any scenario runs: a wrong URL, key or client is one
+    line for the session, not a traceback per scenario."""
+    url = session.config.getoption("--spideo-target")
+    if not url or not any(isinstance(item, ScenarioItem) for item in session.items):
+        return
+    try:
+        probe(TargetUrl.parse(url, PYTEST_OPTIONS["target"]),
+              session.config.getoption("--spideo-api-key"),
+              session.config.getoption("--spideo-client"), options=PYTEST_OPTIONS)
+    except SetupError as exc:
+        pytest.exit(f"spideo-sim: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 class ScenarioFile(pytest.File):

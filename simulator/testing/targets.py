@@ -12,6 +12,7 @@ import urllib3
 
 from mock_spideo import Journal, LiveServer, MockConfig, create_app, default_rules, mock_state
 from mock_spideo.segment import Reply, destination_headers
+from simulator.deliver.target import TargetUrl
 from simulator.testing.loading import Given, Scenario
 
 __all__ = ["HttpTarget", "InProcessTarget", "Target", "skip_reason"]
@@ -114,8 +115,8 @@ class HttpTarget:
     reads_journal = False
 
     def __init__(self, url: str, api_key: str, client: str) -> None:
-        self.base = url.rstrip("/")
-        self.endpoint = self.base + "/segment"
+        target = TargetUrl.parse(url)
+        self.base, self.endpoint = target.base, target.endpoint
         self.api_key, self.client = api_key, client
         self._http = urllib3.PoolManager(retries=False, timeout=30)
         self.nonce = uuid.uuid4().hex[:12]

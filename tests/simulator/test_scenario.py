@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from mock_spideo import LiveServer, create_app
 from simulator.testing import InProcessTarget, ScenarioError, load_scenario, run_scenario
-from tests.support.processes import start
+from tests.support.processes import free_port, start
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -113,3 +114,34 @@ def test_target_mode_passes_against_the_mock_in_another_process(pytester):
         process.communicate(timeout=10)
     result = outcome.parseoutcomes()
     assert result.get("failed", 0) == 0 and result["passed"] >= 40, outcome.stdout.str()[-2000:]
+
+
+def test_a_target_that_does_not_answer_is_one_line_for_the_session(pytester):
+    opt_in(pytester)
+    for name in ("one.yaml", "two.yaml", "three.yaml"):
+        write(pytester.path, name, WRONG.replace("a2", "a1"))
+    url = f"http://127.0.0.1:{free_port()}"
+    outcome = pytester.runpytest("scenarios", "--spideo-target", url)
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    output = outcome.stdout.str()
+    assert output.count(f"spideo-sim: nothing answers at {url}/segment") == 1, output
+    assert "Traceback" not in output and len(output.splitlines()) < 15
+
+
+def test_a_wrong_key_for_the_target_names_the_pytest_option(pytester):
+    opt_in(pytester)
+    write(pytester.path, "right.yaml", WRONG.replace("a2", "a1"))
+    with LiveServer(create_app()) as server:
+        outcome = pytester.runpytest("scenarios", "--spideo-target", server.url + "/segment",
+                                     "--spideo-api-key", "nope")
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    outcome.stdout.fnmatch_lines(["*401 bad_api_key: use the API key the endpoint expects "
+                                  "(--spideo-api-key)*"])
+
+
+def test_the_target_may_be_given_as_base_url_or_endpoint(pytester):
+    opt_in(pytester)
+    write(pytester.path, "right.yaml", WRONG.replace("a2", "a1"))
+    with LiveServer(create_app()) as server:
+        for url in (server.url, server.url + "/segment"):
+            pytester.runpytest("scenarios", "--spideo-target", url).assert_outcomes(passed=1)
