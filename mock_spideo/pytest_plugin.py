@@ -73,20 +73,33 @@ class MockSpideo:
         return self.request("POST", "/segment", body=orjson.dumps(message),
                             headers={**self.segment_headers(api_key), **(headers or {})})
 
-    def rest(self, method: str, path: str, **kwargs: Any) -> Reply:
-        """A REST API call under /<client>/ with the client's key."""
-        headers = {"x-api-key": self.api_key, **kwargs.pop("headers", {})}
-        return self.request(method, f"/{self.client}{path}", headers=headers, **kwargs)
+    def rest(self, method: str, path: str, *, json: Any = None, body: bytes | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        """A REST API call with the client's key (x-api-key). `path` is under the client's
+        prefix: rest("GET", "/users/u5") requests /demo/users/u5. A path that already
+        starts with /<client>/ is used as it is."""
+        if not path.startswith(f"/{self.client}/"):
+            path = f"/{self.client}{path}"
+        return self.request(method, path, json=json, body=body,
+                            headers={"x-api-key": self.api_key, **(headers or {})})
 
-    def interactions(self, **filters: Any) -> list[dict[str, Any]]:
-        """Recorded interactions (filters: user, type_, content, client, since)."""
-        return self.state.journal.interactions(**filters)
+    def interactions(self, *, user: str | None = None, type: str | None = None,
+                     content: str | None = None, client: str | None = None,
+                     since: str | None = None) -> list[dict[str, Any]]:
+        """Recorded interactions, oldest first, matching every filter given: user, type
+        (play, click, ...), content (id), client, since (ISO-8601 event time)."""
+        return self.state.journal.interactions(user=user, type_=type, content=content,
+                                               client=client, since=since)
 
-    def user_properties(self) -> list[dict[str, Any]]:
-        return self.state.journal.user_property_sets()
+    def user_properties(self, *, user: str | None = None, client: str | None = None,
+                        since: str | None = None) -> list[dict[str, Any]]:
+        """User-property sets, in the order they were set, matching every filter given."""
+        return self.state.journal.user_property_sets(client=client, user=user, since=since)
 
-    def problems(self, code: str | None = None) -> list[dict[str, Any]]:
-        return self.state.journal.problems(code)
+    def problems(self, code: str | None = None, *, user: str | None = None,
+                 client: str | None = None) -> list[dict[str, Any]]:
+        """Problems reported, oldest first, matching every filter given."""
+        return self.state.journal.problems(code, user=user, client=client)
 
     def add_faults(self, faults: Any) -> None:
         self.state.faults.add(faults)

@@ -37,7 +37,9 @@ def health() -> Response:
 @blueprint.get("/requests")
 def requests_() -> Response:
     skip, limit = _page()
-    return jsonify({"requests": current_state().journal.requests(skip, limit)})
+    args = request.args
+    return jsonify({"requests": current_state().journal.requests(
+        skip, limit, client=args.get("client"), user=args.get("user"))})
 
 
 @blueprint.get("/interactions")
@@ -52,13 +54,20 @@ def interactions() -> Response:
 
 @blueprint.get("/user-properties")
 def user_properties() -> Response:
-    return jsonify({"user_properties":
-                    current_state().journal.user_property_sets(request.args.get("client"))})
+    skip, limit = _page()
+    args = request.args
+    return jsonify({"user_properties": current_state().journal.user_property_sets(
+        client=args.get("client"), user=args.get("user"), since=args.get("since"), skip=skip,
+        limit=limit)})
 
 
 @blueprint.get("/problems")
 def problems() -> Response:
-    return jsonify({"problems": current_state().journal.problems(request.args.get("code"))})
+    skip, limit = _page()
+    args = request.args
+    return jsonify({"problems": current_state().journal.problems(
+        args.get("code"), client=args.get("client"), user=args.get("user"), skip=skip,
+        limit=limit)})
 
 
 @blueprint.get("/stats")

@@ -23,6 +23,7 @@ class RequestRecord:
 
     started: float = field(default_factory=time.perf_counter)
     client: str | None = None
+    user_id: str | None = None
     message_id: str | None = None
     type: str | None = None
     event: str | None = None

@@ -83,7 +83,7 @@ def receive() -> Response:
     result = map_message(message, state.config.rules)
     env = result.envelope
     if env is not None:
-        record.message_id, record.type = env.message_id, env.type
+        record.message_id, record.type, record.user_id = env.message_id, env.type, env.user_id
         record.event = env.event if isinstance(env.event, str) else None
     if result.problem is not None:  # refused
         raise ApiError(result.problem)

@@ -27,7 +27,7 @@ def log_current_request(db: sqlite3.Connection, status: int) -> None:
         db, method=request.method, path=redacted_path(), status=status,
         client=record.client, message_id=record.message_id, type_=record.type,
         event=record.event, outcome=record.outcome, problems=record.problems,
-        duration_ms=record.elapsed_ms())
+        duration_ms=record.elapsed_ms(), user_id=record.user_id)
     record.logged = True
 
 

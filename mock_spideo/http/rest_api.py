@@ -125,6 +125,7 @@ def _users(state: MockState, client: str, parts: list[str], method: str) -> Resp
     if "interactions" in parts:
         at = len(parts) - 1 - parts[::-1].index("interactions")
         user_id, tail = "/".join(parts[:at]), parts[at + 1:]
+        current_record().user_id = user_id
         if not tail:
             if method != "GET":
                 raise _not_allowed()
@@ -139,6 +140,7 @@ def _users(state: MockState, client: str, parts: list[str], method: str) -> Resp
             raise _not_allowed()
         raise ApiError(problem("not_found", what=f"The path {request.path}"))
     user_id = "/".join(parts)
+    current_record().user_id = user_id
     if method == "GET":
         return jsonify(state.journal.user(client, user_id))
     if method == "PUT":

@@ -42,16 +42,30 @@ CREATE TABLE IF NOT EXISTS seen_messages (
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY, method TEXT, path TEXT, status INTEGER, client TEXT,
     message_id TEXT, type TEXT, event TEXT, outcome TEXT, problems TEXT, duration_ms REAL,
-    at REAL);
+    at REAL, user_id TEXT);
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY, request_id INTEGER, client TEXT, code TEXT, severity TEXT,
-    message TEXT, message_id TEXT, at REAL);
+    message TEXT, message_id TEXT, at REAL, user_id TEXT);
 CREATE TABLE IF NOT EXISTS catalog (
     client TEXT NOT NULL, content_id TEXT NOT NULL, item TEXT NOT NULL,
     PRIMARY KEY (client, content_id));
 """
 _TABLES = ("interactions", "user_properties", "users", "seen_messages", "requests",
            "problems", "catalog")
+# Columns added after a release, added to journal files written before it.
+_ADDED_COLUMNS = {("requests", "user_id"): "TEXT", ("problems", "user_id"): "TEXT"}
+
+
+def _where(filters: dict[str, Any], since: tuple[str, Any] | None = None
+           ) -> tuple[str, list[Any]]:
+    """A WHERE clause matching every filter given (None: no filter), and its parameters;
+    `since` is (column, lowest value)."""
+    clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
+    params = [value for value in filters.values() if value is not None]
+    if since is not None and since[1] is not None:
+        clauses.append(f"{since[0]} >= ?")
+        params.append(since[1])
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 class JournalError(SpideoSimError, ValueError):
@@ -72,6 +86,7 @@ class Journal:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._add_missing_columns()
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc} (give a writable "
                                "SQLite file, or none to keep the journal in memory)") from None
@@ -91,6 +106,12 @@ class Journal:
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
+
+    def _add_missing_columns(self) -> None:
+        for (table, column), kind in _ADDED_COLUMNS.items():
+            present = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
         return int(self._query(sql, params)[0][0])
@@ -133,19 +154,19 @@ class Journal:
     def add_request(db: sqlite3.Connection, *, method: str, path: str, status: int,
                     client: str | None, message_id: str | None, type_: str | None,
                     event: str | None, outcome: str, problems: list[Problem],
-                    duration_ms: float) -> None:
+                    duration_ms: float, user_id: str | None = None) -> None:
         now = time.time()
         cursor = db.execute(
             "INSERT INTO requests (method, path, status, client, message_id, type, event,"
-            " outcome, problems, duration_ms, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " outcome, problems, duration_ms, at, user_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (method, path, status, client, message_id, type_, event, outcome,
-             _codes(problems), round(duration_ms, 3), now))
+             _codes(problems), round(duration_ms, 3), now, user_id))
         if problems:
             db.executemany(
                 "INSERT INTO problems (request_id, client, code, severity, message, message_id,"
-                " at) VALUES (?,?,?,?,?,?,?)",
-                [(cursor.lastrowid, client, p.code, p.severity, p.message, message_id, now)
-                 for p in problems])
+                " at, user_id) VALUES (?,?,?,?,?,?,?,?)",
+                [(cursor.lastrowid, client, p.code, p.severity, p.message, message_id, now,
+                  user_id) for p in problems])
 
     def delete_interaction(self, client: str, user_id: str, type_: str, content_id: str) -> int:
         with self.transaction() as db:
@@ -199,16 +220,8 @@ class Journal:
                      since: str | None = None, skip: int = 0, limit: int | None = None,
                      newest_first: bool = False) -> list[dict[str, Any]]:
         """Interactions matching every filter given, oldest first unless newest_first."""
-        clauses, params = [], []
-        for column, value in (("client", client), ("user_id", user), ("type", type_),
-                              ("content_id", content)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            clauses.append("timestamp >= ?")
-            params.append(since)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _where({"client": client, "user_id": user, "type": type_,
+                                "content_id": content}, ("timestamp", since))
         order = "DESC" if newest_first else "ASC"
         sql = (f"SELECT * FROM interactions {where} ORDER BY timestamp {order}, id {order}"
                f" LIMIT ? OFFSET ?")
@@ -242,23 +255,34 @@ class Journal:
         return {"userId": user_id, "tracked": self.is_tracked(client, user_id),
                 "properties": properties, "interactions": count}
 
-    def user_property_sets(self, client: str | None = None) -> list[dict[str, Any]]:
-        """Every user-property set, in order (a user may enter then leave an audience)."""
-        where, params = ("WHERE client = ?", (client,)) if client else ("", ())
-        rows = self._query(f"SELECT * FROM user_properties {where} ORDER BY id", params)
+    def user_property_sets(self, client: str | None = None, user: str | None = None,
+                           since: str | None = None, skip: int = 0,
+                           limit: int | None = None) -> list[dict[str, Any]]:
+        """User-property sets matching every filter given, in the order they were set (a
+        user may enter then leave an audience); `since` compares the event time."""
+        where, params = _where({"client": client, "user_id": user}, ("timestamp", since))
+        rows = self._query(f"SELECT * FROM user_properties {where} ORDER BY id"
+                           " LIMIT ? OFFSET ?", [*params, -1 if limit is None else limit, skip])
         return [{"client": r["client"], "user_id": r["user_id"], "name": r["name"],
                  "value": json.loads(r["value"]), "timestamp": r["timestamp"],
                  "source": r["source"], "message_id": r["message_id"], "rule": r["rule"]}
                 for r in rows]
 
-    def requests(self, skip: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        rows = self._query("SELECT * FROM requests ORDER BY id LIMIT ? OFFSET ?",
-                           (-1 if limit is None else limit, skip))
+    def requests(self, skip: int = 0, limit: int | None = None, *, client: str | None = None,
+                 user: str | None = None) -> list[dict[str, Any]]:
+        """Requests received, oldest first, matching every filter given."""
+        where, params = _where({"client": client, "user_id": user})
+        rows = self._query(f"SELECT * FROM requests {where} ORDER BY id LIMIT ? OFFSET ?",
+                           [*params, -1 if limit is None else limit, skip])
         return [{**dict(r), "problems": json.loads(r["problems"])} for r in rows]
 
-    def problems(self, code: str | None = None) -> list[dict[str, Any]]:
-        where, params = ("WHERE code = ?", (code,)) if code else ("", ())
-        rows = self._query(f"SELECT * FROM problems {where} ORDER BY id", params)
+    def problems(self, code: str | None = None, *, client: str | None = None,
+                 user: str | None = None, skip: int = 0,
+                 limit: int | None = None) -> list[dict[str, Any]]:
+        """Problems reported, oldest first, matching every filter given."""
+        where, params = _where({"code": code, "client": client, "user_id": user})
+        rows = self._query(f"SELECT * FROM problems {where} ORDER BY id LIMIT ? OFFSET ?",
+                           [*params, -1 if limit is None else limit, skip])
         return [dict(r) for r in rows]
 
     def stats(self) -> dict[str, Any]:

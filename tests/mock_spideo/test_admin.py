@@ -37,6 +37,41 @@ def test_interactions_filters_and_pagination(mock_spideo):
     assert [i["content_id"] for i in page["interactions"]] == ["a2"]
 
 
+IDENTIFY = {"type": "identify", "traits": {"vip": True}}
+
+
+def test_user_properties_filters_by_user_since_and_page(mock_spideo):
+    for user, day in (("u1", 1), ("u2", 2), ("u1", 3)):
+        mock_spideo.send({**IDENTIFY, "userId": user, "traits": {"day": day},
+                          "timestamp": f"2025-01-0{day}T00:00:00Z"})
+
+    def listed(query: str) -> list[tuple[str, int]]:
+        rows = admin(mock_spideo, "GET", "/user-properties" + query).body["user_properties"]
+        return [(row["user_id"], row["value"]) for row in rows]
+    assert listed("") == [("u1", 1), ("u2", 2), ("u1", 3)]
+    assert listed("?user=u1") == [("u1", 1), ("u1", 3)]
+    assert listed("?user=nobody") == []
+    assert listed("?since=2025-01-02") == [("u2", 2), ("u1", 3)]
+    assert listed("?limit=1&skip=1") == [("u2", 2)]
+    assert listed("?client=demo&user=u2") == [("u2", 2)]
+
+
+def test_problems_and_requests_filter_by_user(mock_spideo):
+    mock_spideo.send({**PLAY, "userId": "u1", "properties": {}})   # missing_content_id
+    mock_spideo.send({**PLAY, "userId": "u2", "properties": {}})
+    mock_spideo.send({**PLAY, "userId": "u2", "properties": {"asset_id": "a"}})
+    mock_spideo.rest("GET", "/users/u2")
+    problems = admin(mock_spideo, "GET", "/problems?user=u2").body["problems"]
+    assert [(p["code"], p["user_id"]) for p in problems] == [("missing_content_id", "u2")]
+    assert admin(mock_spideo, "GET", "/problems?user=u3").body["problems"] == []
+    assert len(admin(mock_spideo, "GET", "/problems?limit=1").body["problems"]) == 1
+    requests = admin(mock_spideo, "GET", "/requests?user=u2").body["requests"]
+    assert [(r["path"], r["status"]) for r in requests] == [
+        ("/segment", 400), ("/segment", 200), ("/demo/users/u2", 200)]
+    assert [r["user_id"] for r in admin(mock_spideo, "GET", "/requests?limit=1").body[
+        "requests"]] == ["u1"]
+
+
 def test_problems_and_stats(mock_spideo):
     mock_spideo.send({**PLAY, "properties": {}})
     mock_spideo.send({**PLAY, "type": "page"})

@@ -67,3 +67,24 @@ def test_interactions_roll_back_together():
     except RuntimeError:
         pass
     assert journal.count_interactions() == 0
+
+
+def test_a_journal_file_from_before_user_columns_is_brought_up_to_date(tmp_path):
+    import sqlite3
+
+    from mock_spideo import Journal
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as old:
+        old.executescript(
+            "CREATE TABLE requests (id INTEGER PRIMARY KEY, method TEXT, path TEXT, status"
+            " INTEGER, client TEXT, message_id TEXT, type TEXT, event TEXT, outcome TEXT,"
+            " problems TEXT, duration_ms REAL, at REAL);"
+            "INSERT INTO requests (method, path, status, problems) VALUES"
+            " ('POST', '/segment', 200, '[]');")
+    journal = Journal(path)
+    with journal.transaction() as db:
+        journal.add_request(db, method="POST", path="/segment", status=200, client="demo",
+                            message_id="m", type_="track", event="E", outcome="ignored",
+                            problems=[], duration_ms=1.0, user_id="u1")
+    assert [r["user_id"] for r in journal.requests()] == [None, "u1"]
+    assert [r["user_id"] for r in journal.requests(user="u1")] == ["u1"]
