@@ -2,6 +2,7 @@
 simulation (the way Snowplow Micro stands in for Snowplow).
 
     POST /v1/track | identify | page | screen | group | alias | batch
+    POST /v1/t | i | p | s | g | a | b   (analytics.js's short paths; /v1/m is accepted)
 
 The write key comes as Basic auth (username, empty password) or `writeKey` in the body;
 gzip bodies are accepted; limits are Segment's: 32 KB per message, 500 KB per request,
@@ -198,6 +199,7 @@ def _api() -> TrackingApi:
 
 
 @blueprint.post("/batch")
+@blueprint.post("/b")  # analytics.js (the browser SDK) batches to the short path
 def batch() -> Response:
     api = _api()
     body = api.read_body()
@@ -232,7 +234,32 @@ def _single(kind: str) -> Callable[[], Response]:
 
 
 for _kind in sorted(MESSAGE_TYPES):
-    blueprint.add_url_rule(f"/{_kind}", view_func=_single(_kind), methods=["POST"])
+    _view = _single(_kind)
+    blueprint.add_url_rule(f"/{_kind}", view_func=_view, methods=["POST"])
+    # analytics.js posts each call to the type's first letter: /v1/t, /v1/i, /v1/p, ...
+    blueprint.add_url_rule(f"/{_kind[0]}", view_func=_view, methods=["POST"])
+
+
+@blueprint.post("/m")
+def metrics() -> Response:
+    """analytics.js's own performance metrics: accepted and dropped, as they are not
+    Segment messages (Segment's API accepts them for its own dashboards)."""
+    return jsonify({"success": True})
+
+
+def _cors(response: Response) -> Response:
+    """Let a web page of any origin call the API, as Segment's does: every answer (errors
+    included, so the SDK sees them) allows the page's origin, and a preflight allows the
+    method and the headers it asks for (analytics.js sends Authorization)."""
+    response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+    response.headers["Vary"] = "Origin"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        asked = request.headers.get("Access-Control-Request-Headers")
+        if asked:
+            response.headers["Access-Control-Allow-Headers"] = asked
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
 
 
 def create_tracking_app(api: TrackingApi) -> Flask:
@@ -240,6 +267,7 @@ def create_tracking_app(api: TrackingApi) -> Flask:
     app = Flask("tracking_api")
     app.extensions["tracking_api"] = api
     app.register_blueprint(blueprint)
+    app.after_request(_cors)
 
     @app.errorhandler(TrackingError)
     def refused(error: TrackingError) -> Response:

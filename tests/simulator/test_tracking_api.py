@@ -200,3 +200,45 @@ def test_the_serve_command_prints_those_lines_unless_quiet():
             process.send_signal(signal.SIGINT)
             _, log = process.communicate(timeout=15)
         assert ("missing_content_id" in log) is not quiet, log
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/v1/t", "track"), ("/v1/i", "identify"),
+                                            ("/v1/p", "page"), ("/v1/s", "screen"),
+                                            ("/v1/g", "group"), ("/v1/a", "alias")])
+def test_analytics_js_short_paths_name_the_type(services, path, kind):
+    body = {"writeKey": WRITE_KEY, "userId": "u1", "event": "E", "_metadata": {"bundled": []}}
+    status, _ = post(services, path, orjson.dumps(body), {"Content-Type": "text/plain"},
+                     key=None)
+    assert status == 200
+    assert services.api.flush(timeout=20)
+    assert services.api.ledger.sent == 1
+
+
+def test_analytics_js_batches_and_metrics(services):
+    status, _ = post(services, "/v1/b", orjson.dumps({"writeKey": WRITE_KEY, "batch": [
+        {"type": "track", "userId": "u1", "event": "Video Content Watched",
+         "properties": {"asset_id": "b1"}}]}), {"Content-Type": "text/plain"}, key=None)
+    assert status == 200
+    metrics = {"series": [{"type": "Counter", "metric": "analytics_js.invoke", "value": 1,
+                           "tags": {"library": "analytics.js"}}]}
+    assert post(services, "/v1/m", orjson.dumps(metrics), {"Content-Type": "text/plain"},
+                key=None)[0] == 200
+    interactions, _ = recorded(services)
+    assert [i["content_id"] for i in interactions] == ["b1"]
+    assert services.api.ledger.sent == 1  # metrics are not messages
+
+
+def test_a_page_of_another_origin_may_call_the_api(services):
+    http = urllib3.PoolManager()
+    origin = "http://127.0.0.1:9999"
+    preflight = http.request("OPTIONS", services.tracking_url + "/v1/t", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert preflight.status < 300
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Headers"] == "authorization,content-type"
+    refused = http.request("POST", services.tracking_url + "/v1/t", body=b"{}",
+                           headers={"Origin": origin, "Content-Type": "text/plain"})
+    assert refused.status == 401  # no write key: the page's SDK sees the error
+    assert refused.headers["Access-Control-Allow-Origin"] == origin
