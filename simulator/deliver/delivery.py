@@ -5,9 +5,10 @@
   Types the destination does not accept are filtered unless `send_all`.
 - Headers: Basic auth with the apiKey and a colon, X-Segment-Settings with the other
   settings, Content-Type, User-Agent Segment.io/1.0, Accept */*, keep-alive.
-- Retries: 429, 408, 423, 5xx except 501, connection errors and timeouts are retried
-  with randomized ("full jitter") exponential backoff, honouring Retry-After, within a
-  window (4 hours by default); 400, 401, 403, 501 and other 4xx are discarded.
+- Retries, as Segment publishes them: 5xx except 501 and 505, the 4xx 408, 410, 429 and
+  460, connection errors and timeouts are retried with randomized ("full jitter")
+  exponential backoff, honouring Retry-After, within a window (4 hours by default);
+  501, 505 and every other 4xx are discarded.
 - Every message ends with exactly one Outcome: delivered, discarded, filtered or failed.
 
 Waiting goes through a Clock: real time compressed by a scale for simulations, or a
@@ -33,6 +34,9 @@ from simulator.deliver.clocks import Clock, ScaledClock
 from simulator.deliver.ledger import Ledger, Outcome
 
 __all__ = ["Deliverer", "Destination", "RetryPolicy", "route"]
+
+_RETRIED_4XX = frozenset({408, 410, 429, 460})
+_DROPPED_5XX = frozenset({501, 505})
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,11 @@ class RetryPolicy:
 
     @staticmethod
     def retryable(status: int) -> bool:
-        return status in (408, 423, 429) or (status >= 500 and status != 501)
+        """Segment's classes ("Understanding Segment Retry Logic for HTTP Status Codes"):
+        5xx is retried but 501 and 505; 4xx is dropped but 408, 410, 429 and 460."""
+        if status >= 500:
+            return status not in _DROPPED_5XX
+        return status in _RETRIED_4XX
 
     def backoff(self, attempt: int, rng: random.Random, retry_after: float | None) -> float:
         """Seconds to wait after a failed attempt (1-based): full jitter, capped; a

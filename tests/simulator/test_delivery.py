@@ -59,13 +59,13 @@ def test_400_is_discarded_after_one_attempt(httpserver, deliverer):
     assert (outcome.message, outcome.code) == ("answer 400", "c400")
 
 
-@pytest.mark.parametrize("status", [401, 403, 404, 413, 501])
-def test_other_client_errors_and_501_are_discarded(httpserver, deliverer, status):
+@pytest.mark.parametrize("status", [401, 403, 404, 413, 423, 501, 505])
+def test_other_client_errors_501_and_505_are_discarded(httpserver, deliverer, status):
     script(httpserver, (status, {}))
     assert deliverer.deliver(MESSAGE).kind == "discarded"
 
 
-@pytest.mark.parametrize("status", [408, 423, 429, 500, 502, 504])
+@pytest.mark.parametrize("status", [408, 410, 429, 460, 500, 502, 503, 504, 599])
 def test_retryable_statuses_are_retried(httpserver, deliverer, status):
     script(httpserver, (status, {}), (200, {}))
     assert (deliverer.deliver(MESSAGE).attempts) == 2
