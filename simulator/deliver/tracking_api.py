@@ -158,10 +158,26 @@ class TrackingApi:
                                 f"{', '.join(sorted(MESSAGE_TYPES))}.")
         if not (prepared.get("userId") or prepared.get("anonymousId")):
             raise TrackingError(400, "missing_user", f"{where} needs userId or anonymousId.")
+        for name in ("context", "integrations"):
+            value = prepared.get(name)
+            if value is not None and not isinstance(value, dict):
+                raise TrackingError(400, f"invalid_{name}", f"{where} has a '{name}' that is "
+                                    f"not a JSON object ({type(value).__name__}).")
         return prepared
 
-    def stamp(self, message: dict[str, Any], sent_at: Any) -> dict[str, Any]:
-        """messageId, receivedAt and the skew-corrected timestamp, as Segment fills them."""
+    def stamp(self, message: dict[str, Any], sent_at: Any,
+              where: str = "the message") -> dict[str, Any]:
+        """messageId, receivedAt and the skew-corrected timestamp, as Segment fills them;
+        TrackingError when the correction leaves the calendar (years 1 to 9999)."""
+        try:
+            return self._stamp(message, sent_at)
+        except OverflowError:
+            raise TrackingError(400, "invalid_timestamp", f"{where}: its timestamp and sentAt "
+                                "are too far apart to correct the clock skew "
+                                f"({message.get('timestamp')!r}, "
+                                f"{message.get('sentAt', sent_at)!r}).") from None
+
+    def _stamp(self, message: dict[str, Any], sent_at: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
         message.setdefault("messageId", str(uuid.uuid4()))
         message["receivedAt"] = format_time(now)
@@ -217,7 +233,7 @@ def batch() -> Response:
         message = api.prepare(item, None, index)
         message["context"] = {**shared_context, **(message.get("context") or {})}
         message["integrations"] = {**shared_routing, **(message.get("integrations") or {})}
-        prepared.append(api.stamp(message, body.get("sentAt")))
+        prepared.append(api.stamp(message, body.get("sentAt"), f"batch item {index}"))
     api.accept(prepared)
     return jsonify({"success": True})
 

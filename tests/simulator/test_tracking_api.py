@@ -242,3 +242,26 @@ def test_a_page_of_another_origin_may_call_the_api(services):
                            headers={"Origin": origin, "Content-Type": "text/plain"})
     assert refused.status == 401  # no write key: the page's SDK sees the error
     assert refused.headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize(("item", "code"), [
+    ({"context": "x"}, "invalid_context"),
+    ({"integrations": [1]}, "invalid_integrations"),
+    ({"timestamp": "0001-01-01T00:00:00Z", "sentAt": "9999-12-31T23:59:59Z"},
+     "invalid_timestamp"),
+    ({"timestamp": "9999-12-31T23:59:59Z", "sentAt": "0001-01-01T00:00:00Z"},
+     "invalid_timestamp"),
+])
+def test_a_bad_batch_item_is_a_coded_400_naming_it(services, item, code):
+    good = {"type": "track", "userId": "u", "event": "Video Content Watched"}
+    status, body = post(services, "/v1/batch", orjson.dumps(
+        {"batch": [good, {**good, **item}]}))
+    assert (status, body["code"]) == (400, code)
+    assert body["message"].startswith("batch item 1")
+
+
+def test_far_but_valid_times_are_accepted(services):
+    status, _ = post(services, "/v1/track", orjson.dumps({
+        "userId": "u", "event": "Video Content Watched", "properties": {"asset_id": "a"},
+        "timestamp": "9999-12-31T23:59:59Z"}))
+    assert status == 200
