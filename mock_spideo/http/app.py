@@ -25,6 +25,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(destination.blueprint)
     app.add_url_rule("/openapi.yaml", "openapi", openapi)
+    app.url_map.converters["anypath"] = rest_api.AnyPathConverter
     app.register_blueprint(rest_api.blueprint)
     app.before_request(_start_clock)
     app.after_request(log_request)

@@ -6,10 +6,12 @@ raw request URI and splits it before decoding each segment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.routing import PathConverter
 
 from mock_spideo.engine.mapping import Interaction
 from mock_spideo.engine.problems import problem
@@ -20,9 +22,17 @@ from mock_spideo.http.responses import ApiError, json_body, load_catalog
 from mock_spideo.segment import now_time
 from mock_spideo.store.state import MockState
 
-__all__ = ["blueprint"]
+__all__ = ["AnyPathConverter", "blueprint"]
 
 blueprint = Blueprint("rest_api", __name__)
+
+
+class AnyPathConverter(PathConverter):
+    """werkzeug's path converter, newlines included: ids are any UTF-8 ("a\\nb" arrives
+    as a%0Ab), and the stock converter's '.' stops at a newline."""
+
+    regex = r"[^/][\s\S]*?"
+
 _METHODS = ["GET", "POST", "PUT", "DELETE"]
 MAX_LIMIT = 1000
 
@@ -78,80 +88,78 @@ def _not_allowed() -> ApiError:
     return ApiError(problem("method_not_allowed", method=request.method, path=request.path))
 
 
-@blueprint.route("/<client>/<path:rest>", methods=_METHODS)
+@blueprint.route("/<client>/<anypath:rest>", methods=_METHODS)
 def dispatch(client: str, rest: str) -> Response:
-    """Route one REST call by its raw path segments (ids may contain '/')."""
+    """Route one REST call by its raw path segments (an id is one segment, any UTF-8,
+    '/' and newlines included, percent-encoded)."""
     state = current_state()
     parts = _segments()
     client = parts[0]
-    if not _is_resource(parts[1:]):  # before auth: a wrong URL is named as a wrong URL
+    route = _route(parts[1:])
+    if route is None:  # before auth: a wrong URL is named as a wrong URL
         raise ApiError(problem("not_found", what=f"The path {request.path}"))
     _authenticate(state, client)
     answer = fault_answer(request.path, None)
     if answer is not None:
         return answer
-    parts = parts[1:]
-    method = request.method
-    if parts == ["content-count"]:
-        if method != "GET":
-            raise _not_allowed()
-        return jsonify({"count": len(state.catalog_ids(client))})
-    if parts == ["content"]:
-        if method != "POST":
-            raise _not_allowed()
-        return _load_catalog(state, client)
-    if len(parts) >= 2 and parts[0] == "content":
-        if method != "GET":
-            raise _not_allowed()
-        content_id = "/".join(parts[1:])
-        item = state.journal.catalog_item(client, content_id)
-        if item is None:
-            raise ApiError(problem("not_found", what=f"Content '{content_id}'"))
-        return jsonify(item)
-    if len(parts) >= 2 and parts[0] == "users":
-        return _users(state, client, parts[1:], method)
-    raise ApiError(problem("not_found", what=f"The path {request.path}"))
+    resource, ids = route
+    allowed = _ALLOWED[resource]
+    if request.method not in allowed:
+        raise _not_allowed()
+    if resource in ("user", "interactions", "interaction"):
+        current_record().user_id = ids[0]
+    return allowed[request.method](state, client, *ids)
 
 
-def _is_resource(parts: list[str]) -> bool:
-    """Whether a path under /<client>/ names one of the API's resources."""
-    return parts in (["content-count"], ["content"]) or (
-        len(parts) >= 2 and parts[0] in ("content", "users"))
+def _route(parts: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(resource, its ids) for the path under /<client>/, or None if it names none."""
+    match parts:
+        case ["content-count"]:
+            return "content-count", ()
+        case ["content"]:
+            return "content", ()
+        case ["content", content_id]:
+            return "item", (content_id,)
+        case ["users", user_id]:
+            return "user", (user_id,)
+        case ["users", user_id, "interactions"]:
+            return "interactions", (user_id,)
+        case ["users", user_id, "interactions", kind, "content", content_id]:
+            return "interaction", (user_id, kind, content_id)
+    return None
 
 
-def _users(state: MockState, client: str, parts: list[str], method: str) -> Response:
-    # /users/{userId}[/interactions[/{type}/content/{contentId}]]; ids may hold '/', so
-    # the structure is found from the right-hand, fixed words.
-    if "interactions" in parts:
-        at = len(parts) - 1 - parts[::-1].index("interactions")
-        user_id, tail = "/".join(parts[:at]), parts[at + 1:]
-        current_record().user_id = user_id
-        if not tail:
-            if method != "GET":
-                raise _not_allowed()
-            return _list_interactions(state, client, user_id)
-        if len(tail) >= 3 and tail[1] == "content":
-            if method == "POST":
-                return _add_interaction(state, client, user_id, tail[0], "/".join(tail[2:]))
-            if method == "DELETE":
-                deleted = state.journal.delete_interaction(client, user_id, _type_arg(tail[0]),
-                                                           "/".join(tail[2:]))
-                return jsonify({"deleted": deleted})
-            raise _not_allowed()
-        raise ApiError(problem("not_found", what=f"The path {request.path}"))
-    user_id = "/".join(parts)
-    current_record().user_id = user_id
-    if method == "GET":
-        return jsonify(state.journal.user(client, user_id))
-    if method == "PUT":
-        raw = request.args.get("tracked", "")
-        if raw not in ("true", "false"):
-            raise ApiError(problem("bad_query", name="tracked", detail="use true or false"))
-        state.journal.set_tracked(client, user_id, raw == "true")
-        return jsonify(state.journal.user(client, user_id))
-    if method == "DELETE":
-        return jsonify({"deleted": state.journal.delete_user(client, user_id)})
-    raise _not_allowed()
+def _content_count(state: MockState, client: str) -> Response:
+    return jsonify({"count": len(state.catalog_ids(client))})
+
+
+def _content_item(state: MockState, client: str, content_id: str) -> Response:
+    item = state.journal.catalog_item(client, content_id)
+    if item is None:
+        raise ApiError(problem("not_found", what=f"Content '{content_id}'"))
+    return jsonify(item)
+
+
+def _get_user(state: MockState, client: str, user_id: str) -> Response:
+    return jsonify(state.journal.user(client, user_id))
+
+
+def _set_tracked(state: MockState, client: str, user_id: str) -> Response:
+    raw = request.args.get("tracked", "")
+    if raw not in ("true", "false"):
+        raise ApiError(problem("bad_query", name="tracked", detail="use true or false"))
+    state.journal.set_tracked(client, user_id, raw == "true")
+    return jsonify(state.journal.user(client, user_id))
+
+
+def _delete_user(state: MockState, client: str, user_id: str) -> Response:
+    return jsonify({"deleted": state.journal.delete_user(client, user_id)})
+
+
+def _delete_interaction(state: MockState, client: str, user_id: str, raw_type: str,
+                        content_id: str) -> Response:
+    return jsonify({"deleted": state.journal.delete_interaction(
+        client, user_id, _type_arg(raw_type), content_id)})
 
 
 def _add_interaction(state: MockState, client: str, user_id: str, raw_type: str,
@@ -209,3 +217,14 @@ def _load_catalog(state: MockState, client: str) -> Response:
         raise ApiError(problem("payload_too_large", size=f"{len(items)} items",
                                limit=f"{limit} items"))
     return jsonify({"loaded": load_catalog(state, client, items)})
+
+
+# What each resource answers, by method (any other method: 405).
+_ALLOWED: dict[str, dict[str, Callable[..., Response]]] = {
+    "content-count": {"GET": _content_count},
+    "content": {"POST": _load_catalog},
+    "item": {"GET": _content_item},
+    "user": {"GET": _get_user, "PUT": _set_tracked, "DELETE": _delete_user},
+    "interactions": {"GET": _list_interactions},
+    "interaction": {"POST": _add_interaction, "DELETE": _delete_interaction},
+}

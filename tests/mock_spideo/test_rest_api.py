@@ -74,13 +74,30 @@ def test_user_properties_show_on_the_user(mock_spideo):
     assert call(mock_spideo, "GET", "/users/u1").body["properties"] == {"binge_watchers": False}
 
 
-@pytest.mark.parametrize("user", ["a/b", "ünï cödé", "100% sure?", "x&y=z#frag"])
+@pytest.mark.parametrize("user", ["a/b", "ünï cödé", "100% sure?", "x&y=z#frag", "a\nb",
+                                  "interactions", "users", "content"])
 def test_ids_are_any_utf8_percent_encoded(mock_spideo, user):
     content = f"show/{user}"
     path = f"/users/{quote(user, safe='')}/interactions/play/content/{quote(content, safe='')}"
     assert call(mock_spideo, "POST", path).status == 200
     listed = call(mock_spideo, "GET", f"/users/{quote(user, safe='')}/interactions").body
     assert [(i["key"]["userId"], i["contentId"]) for i in listed] == [(user, content)]
+
+
+@pytest.mark.parametrize(("user", "content"), [("a\nb", "c\r1"), ("u1", "interactions"),
+                                               ("interactions", "content")])
+def test_what_segment_records_rest_can_read_and_delete(mock_spideo, user, content):
+    """Ids with a newline, or equal to a word of the paths, reach REST as they reach
+    /segment (REST could neither read nor delete them before)."""
+    assert mock_spideo.send({"type": "track", "event": "Video Content Started",
+                             "userId": user, "properties": {"asset_id": content}}).status == 200
+    base = f"/users/{quote(user, safe='')}"
+    listed = call(mock_spideo, "GET", f"{base}/interactions").body
+    assert [(i["key"]["userId"], i["contentId"]) for i in listed] == [(user, content)]
+    assert call(mock_spideo, "GET", base).body["interactions"] == 1
+    deleted = call(mock_spideo, "DELETE",
+                   f"{base}/interactions/play/content/{quote(content, safe='')}").body
+    assert deleted == {"deleted": 1}
 
 
 def test_catalog_load_read_count_and_unknown_content(mock_spideo):
