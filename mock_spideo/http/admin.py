@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_spideo.engine.problems import problem
 from mock_spideo.http.context import current_state
-from mock_spideo.http.responses import ApiError, json_body, load_catalog
+from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalog
 from mock_spideo.store.faults import FaultError
 
 __all__ = ["blueprint"]
@@ -15,15 +15,8 @@ blueprint = Blueprint("admin", __name__, url_prefix="/__admin")
 
 
 def _page() -> tuple[int, int | None]:
-    try:
-        skip = int(request.args.get("skip", 0))
-        limit = int(request.args["limit"]) if "limit" in request.args else None
-    except ValueError:
-        raise ApiError(problem("bad_query", name="skip/limit", detail="whole numbers only")
-                       ) from None
-    if skip < 0 or (limit is not None and limit < 0):
-        raise ApiError(problem("bad_query", name="skip/limit", detail="must be >= 0"))
-    return skip, limit
+    limit = int_arg("limit", -1)
+    return int_arg("skip", 0), None if limit < 0 else limit
 
 
 @blueprint.get("/health")

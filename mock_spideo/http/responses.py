@@ -10,7 +10,11 @@ from flask import Response, request
 from mock_spideo.engine.problems import Problem, problem
 from mock_spideo.store.state import CatalogError, MockState
 
-__all__ = ["ApiError", "json_body", "json_response", "load_catalog", "problem_response"]
+__all__ = ["ApiError", "int_arg", "json_body", "json_response", "load_catalog",
+           "problem_response"]
+
+# The largest whole number SQLite stores: a larger skip or limit is refused, not a 500.
+MAX_INTEGER = 2**63 - 1
 
 
 class ApiError(Exception):
@@ -35,6 +39,21 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None,
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def int_arg(name: str, default: int, high: int = MAX_INTEGER) -> int:
+    """A whole-number query parameter from 0 to `high`; ApiError bad_query otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(problem("bad_query", name=name, detail=f"'{raw[:40]}' is not a whole "
+                               "number")) from None
+    if not 0 <= value <= high:
+        raise ApiError(problem("bad_query", name=name, detail=f"must be 0 to {high}"))
+    return value
 
 
 def json_body() -> Any:

@@ -18,7 +18,7 @@ from mock_spideo.engine.problems import problem
 from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.http.context import current_record, current_state
 from mock_spideo.http.faults import fault_answer
-from mock_spideo.http.responses import ApiError, json_body, load_catalog
+from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalog
 from mock_spideo.segment import now_time
 from mock_spideo.store.state import MockState
 
@@ -59,21 +59,6 @@ def _authenticate(state: MockState, client: str) -> None:
         raise ApiError(problem("missing_api_key", rest=True))
     if key != state.config.clients[client]:
         raise ApiError(problem("bad_api_key", rest=True, scope=f"client '{client}'"))
-
-
-def _int_arg(name: str, default: int, high: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(problem("bad_query", name=name, detail=f"'{raw}' is not a whole number")
-                       ) from None
-    if value < 0 or (high is not None and value > high):
-        raise ApiError(problem("bad_query", name=name,
-                               detail=f"must be 0 to {high}" if high else "must be >= 0"))
-    return value
 
 
 def _type_arg(raw: str) -> str:
@@ -203,8 +188,8 @@ def _list_interactions(state: MockState, client: str, user_id: str) -> Response:
     type_ = request.args.get("type")
     rows = state.journal.interactions(
         client=client, user=user_id, type_=_type_arg(type_) if type_ else None,
-        content=request.args.get("contentId"), skip=_int_arg("skip", 0),
-        limit=_int_arg("limit", 10, MAX_LIMIT), newest_first=True)
+        content=request.args.get("contentId"), skip=int_arg("skip", 0),
+        limit=int_arg("limit", 10, MAX_LIMIT), newest_first=True)
     return jsonify([_item(client, row) for row in rows])
 
 

@@ -72,6 +72,14 @@ def test_problems_and_requests_filter_by_user(mock_spideo):
         "requests"]] == ["u1"]
 
 
+@pytest.mark.parametrize("listing", ["interactions", "requests", "problems",
+                                     "user-properties"])
+@pytest.mark.parametrize("query", [f"skip={2**63}", f"limit={2**63}", "limit=-1", "skip=x"])
+def test_out_of_range_paging_is_400_not_500(mock_spideo, listing, query):
+    reply = admin(mock_spideo, "GET", f"/{listing}?{query}")
+    assert (reply.status, reply.code) == (400, "bad_query")
+
+
 def test_problems_and_stats(mock_spideo):
     mock_spideo.send({**PLAY, "properties": {}})
     mock_spideo.send({**PLAY, "type": "page"})

@@ -35,7 +35,8 @@ def test_list_filters_and_pages(mock_spideo):
     assert [i["contentId"] for i in page] == ["c1", "c2"]
 
 
-@pytest.mark.parametrize("query", ["skip=-1", "limit=x", "limit=1001"])
+@pytest.mark.parametrize("query", ["skip=-1", "limit=x", "limit=1001",
+                                   f"skip={2**63}", f"limit={2**64}", f"skip={10**30}"])
 def test_bad_paging_is_400(mock_spideo, query):
     reply = call(mock_spideo, "GET", f"/users/u1/interactions?{query}")
     assert (reply.status, reply.code) == (400, "bad_query")
