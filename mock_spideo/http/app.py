@@ -67,6 +67,8 @@ def _http_error(error: HTTPException) -> Response:
         found = problem("not_found", what=f"The path {request.path}")
     elif status == 405:
         found = problem("method_not_allowed", method=request.method, path=request.path)
+        allowed = getattr(error, "valid_methods", None) or []
+        return _refusal(ApiError(found, {"Allow": ", ".join(sorted(allowed))}))
     elif status == 413:
         found = problem("payload_too_large", size=request.content_length or "unknown",
                         limit=current_state().config.max_body_bytes)

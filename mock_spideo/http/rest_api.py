@@ -6,7 +6,7 @@ raw request URI and splits it before decoding each segment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
@@ -69,8 +69,10 @@ def _type_arg(raw: str) -> str:
     return canonical
 
 
-def _not_allowed() -> ApiError:
-    return ApiError(problem("method_not_allowed", method=request.method, path=request.path))
+def _not_allowed(allowed: Iterable[str]) -> ApiError:
+    """405, with the Allow header RFC 9110 requires (the methods the resource answers)."""
+    return ApiError(problem("method_not_allowed", method=request.method, path=request.path),
+                    {"Allow": ", ".join(sorted(allowed))})
 
 
 @blueprint.route("/<client>/<anypath:rest>", methods=_METHODS)
@@ -90,7 +92,7 @@ def dispatch(client: str, rest: str) -> Response:
     resource, ids = route
     allowed = _ALLOWED[resource]
     if request.method not in allowed:
-        raise _not_allowed()
+        raise _not_allowed(allowed)
     if resource in ("user", "interactions", "interaction"):
         current_record().user_id = ids[0]
     return allowed[request.method](state, client, *ids)

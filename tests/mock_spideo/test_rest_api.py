@@ -138,9 +138,20 @@ def test_the_query_parameter_key_works(mock_spideo):
     assert mock_spideo.request("GET", "/demo/users/u1?apikey=demo-key").status == 200
 
 
-def test_wrong_method_is_405(mock_spideo):
-    reply = mock_spideo.rest("PUT", "/content-count")
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("PUT", "/demo/content-count", "GET"),
+    ("GET", "/demo/content", "POST"),
+    ("POST", "/demo/users/u1", "DELETE, GET, PUT"),
+    ("PUT", "/demo/users/u1/interactions/play/content/c1", "DELETE, POST"),
+    ("GET", "/segment", "POST"),
+    ("GET", "/__admin/reset", "POST"),
+    ("PATCH", "/__admin/faults", "DELETE, GET, POST"),
+])
+def test_wrong_method_is_405_with_the_allow_header(mock_spideo, method, path, allow):
+    reply = mock_spideo.request(method, path, headers={"x-api-key": "demo-key"})
     assert (reply.status, reply.code) == (405, "method_not_allowed")
+    allowed = {m.strip() for m in reply.headers["Allow"].split(",")} - {"HEAD", "OPTIONS"}
+    assert allowed == set(allow.split(", "))
 
 
 def test_both_write_paths_feed_the_same_journal(mock_spideo):
