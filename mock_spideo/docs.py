@@ -24,12 +24,15 @@ def _cell(text: str) -> str:
 
 
 def problems_table() -> str:
-    """Every problem code with its severity, status and message (problems.yaml)."""
-    rows = ["| code | severity | status | message |", "| --- | --- | --- | --- |"]
+    """Every problem code with its severity, status, the setting a setup refusal names,
+    and its message (problems.yaml)."""
+    rows = ["| code | severity | status | setup | message |",
+            "| --- | --- | --- | --- | --- |"]
     for spec in catalogue().values():
         status = str(spec.status) if spec.status == spec.rest_status else (
             f"{spec.status} (REST {spec.rest_status})")
-        rows.append(f"| `{spec.code}` | {spec.severity} | {status} | {_cell(spec.message)} |")
+        rows.append(f"| `{spec.code}` | {spec.severity} | {status} | {spec.setup or '-'} | "
+                    f"{_cell(spec.message)} |")
     return "\n".join(rows)
 
 

@@ -15,6 +15,19 @@ __all__ = ["blueprint"]
 blueprint = Blueprint("admin", __name__, url_prefix="/__admin")
 
 
+@blueprint.before_request
+def _require_token() -> None:
+    """With an admin token configured, /__admin reads and changes nothing without it."""
+    config = current_state().config
+    if config.admin_token is None:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(problem("missing_admin_token"), {"WWW-Authenticate": "Bearer"})
+    if not config.admin_token_matches(token.strip()):
+        raise ApiError(problem("bad_admin_token"))
+
+
 def _page() -> tuple[int, int | None]:
     limit = int_arg("limit", -1)
     return int_arg("skip", 0), None if limit < 0 else limit

@@ -38,7 +38,7 @@ def _authenticate(state: MockState) -> str:
         key = read_basic_key(request.headers.get("Authorization"))
     except BadCredentials as exc:
         raise ApiError(_CREDENTIAL_PROBLEMS[exc.reason]()) from None
-    client = state.config.client_by_key.get(key)
+    client = state.config.client_for_key(key)
     if client is None:
         raise ApiError(problem("bad_api_key", scope="any configured client"))
     settings = request.headers.get("X-Segment-Settings")

@@ -57,7 +57,7 @@ def _authenticate(state: MockState, client: str) -> None:
     key = request.headers.get("x-api-key") or request.args.get("apikey")
     if not key:
         raise ApiError(problem("missing_api_key", rest=True))
-    if key != state.config.clients[client]:
+    if not state.config.key_matches(client, key):
         raise ApiError(problem("bad_api_key", rest=True, scope=f"client '{client}'"))
 
 

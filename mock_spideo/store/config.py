@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,8 @@ class MockConfig:
     max_body_bytes: int = 32 * 1024
     max_catalog_items: int = 2000
     fault_seed: int = 0
+    # When set, /__admin answers only requests carrying 'Authorization: Bearer <token>'.
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         if not self.clients or not all(
@@ -47,10 +50,28 @@ class MockConfig:
             raise ConfigError("two clients share an API key; the key must identify the client")
         if self.unknown_content not in ("warning", "error"):
             raise ConfigError("unknown_content must be 'warning' or 'error'")
+        if self.admin_token is not None and (not isinstance(self.admin_token, str)
+                                             or len(self.admin_token) < 8):
+            raise ConfigError("admin_token must be a string of at least 8 characters")
 
-    @property
-    def client_by_key(self) -> dict[str, str]:
-        return {key: client for client, key in self.clients.items()}
+    def client_for_key(self, key: str) -> str | None:
+        """The client an API key belongs to, compared in constant time (every key is
+        compared, so the answer's timing does not tell how much of a key was right)."""
+        found = None
+        for client, expected in self.clients.items():
+            if hmac.compare_digest(key.encode(), expected.encode()):
+                found = client
+        return found
+
+    def key_matches(self, client: str, key: str) -> bool:
+        """Whether `key` is the client's API key, compared in constant time."""
+        expected = self.clients.get(client, "")
+        return hmac.compare_digest(key.encode(), expected.encode()) and bool(expected)
+
+    def admin_token_matches(self, token: str) -> bool:
+        """Whether a bearer token is the admin token, compared in constant time."""
+        return self.admin_token is not None and hmac.compare_digest(
+            token.encode(), self.admin_token.encode())
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> MockConfig:
@@ -59,7 +80,8 @@ class MockConfig:
         data = read_yaml(path, ConfigError, "the config file")
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping with 'clients'")
-        allowed = {"clients", "rules", "journal", "unknown_content", "fault_seed"}
+        allowed = {"clients", "rules", "journal", "unknown_content", "fault_seed",
+                   "admin_token"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ConfigError(f"{path}: unknown key '{unknown[0]}'; allowed: "
@@ -75,7 +97,7 @@ class MockConfig:
                                   f"{path.parent / data['rules']}: {exc.strerror}") from None
         if data.get("journal"):
             kwargs["journal_path"] = str(path.parent / data["journal"])
-        for key in ("unknown_content", "fault_seed"):
+        for key in ("unknown_content", "fault_seed", "admin_token"):
             if key in data:
                 kwargs[key] = data[key]
         kwargs.update({k: v for k, v in overrides.items() if v is not None})

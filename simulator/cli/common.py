@@ -3,6 +3,7 @@ options that define a simulated stream, and building a mock's config from option
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,8 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mock_spideo import ConfigError, MockConfig, RulesError, default_rules, load_rules
 
-__all__ = ["err", "fail", "mock_config", "output_file", "output_folder",
-           "port_option", "progress_bar", "stream_options"]
+__all__ = ["admin_options", "check_exposure", "err", "fail", "mock_config", "output_file",
+           "output_folder", "port_option", "progress_bar", "stream_options"]
 
 err = Console(stderr=True)
 
@@ -58,14 +59,47 @@ def stream_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def mock_config(config: str | None, rules: str | None, journal: str | None) -> MockConfig:
+def mock_config(config: str | None, rules: str | None, journal: str | None,
+                admin_token: str | None = None) -> MockConfig:
+    """The mock's configuration from a config file and the options that override it."""
     try:
         loaded = load_rules(rules) if rules else None
         if config:
-            return MockConfig.from_file(config, rules=loaded, journal_path=journal)
-        return MockConfig(rules=loaded or default_rules(), journal_path=journal)
+            return MockConfig.from_file(config, rules=loaded, journal_path=journal,
+                                        admin_token=admin_token)
+        return MockConfig(rules=loaded or default_rules(), journal_path=journal,
+                          admin_token=admin_token)
     except (ConfigError, RulesError, OSError) as exc:
         fail(str(exc))
+
+
+def admin_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--admin-token and --insecure: who may use /__admin, and binding beyond loopback."""
+    command = click.option(
+        "--insecure", is_flag=True,
+        help="Allow listening beyond this machine without an admin token.")(command)
+    return click.option(
+        "--admin-token", envvar="SPIDEO_ADMIN_TOKEN", show_envvar=True,
+        help="Require 'Authorization: Bearer TOKEN' on /__admin (at least 8 characters).",
+    )(command)
+
+
+def check_exposure(host: str, admin_token: str | None, insecure: bool) -> None:
+    """Refuse to listen beyond loopback with /__admin open to all (it can reset the
+    journal and inject faults), unless an admin token guards it or --insecure is given."""
+    if admin_token or insecure or _is_loopback(host):
+        return
+    fail(f"refusing to listen on {host} with /__admin open to everyone who can reach it: "
+         "set --admin-token (or SPIDEO_ADMIN_TOKEN), or add --insecure to accept that")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 
@@ -79,8 +113,8 @@ def output_file(path: str) -> BinaryIO:
         fail(f"cannot write {target}: the folder {folder} does not exist (create it first)")
     if target.is_dir():
         fail(f"cannot write {target}: it is a folder; give a file name")
-    try:
-        return open(target, "wb", buffering=1 << 20)  # noqa: SIM115: the caller closes it
+    try:  # the caller closes the file
+        return open(target, "wb", buffering=1 << 20)
     except OSError as exc:
         fail(f"cannot write {target}: {exc.strerror}")
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from mock_spideo import LiveServer, SpideoSimError, create_app, mask_key
-from simulator.cli.common import err, fail, mock_config, port_option
+from simulator.cli.common import (
+    admin_options,
+    check_exposure,
+    err,
+    fail,
+    mock_config,
+    port_option,
+)
 
 
 @click.command()
@@ -18,10 +25,12 @@ from simulator.cli.common import err, fail, mock_config, port_option
               help="Mapping rules file (default: the shipped rules).")
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="SQLite file for the journal, kept across restarts (default: in memory).")
+@admin_options
 def mock(host: str, port: int, config: str | None, rules: str | None,
-         journal: str | None) -> None:
+         journal: str | None, admin_token: str | None, insecure: bool) -> None:
     """Run mock Spideo under a production WSGI server (waitress)."""
-    settings = mock_config(config, rules, journal)
+    settings = mock_config(config, rules, journal, admin_token)
+    check_exposure(host, settings.admin_token, insecure)
     try:
         server = LiveServer(create_app(settings), host=host, port=port)
     except SpideoSimError as exc:
@@ -31,7 +40,9 @@ def mock(host: str, port: int, config: str | None, rules: str | None,
     for client, key in settings.clients.items():
         err.print(f"  client {client!r}: apiKey {mask_key(key)}  REST: {server.url}/{client}/...")
     err.print(f"  rules: {settings.rules.source}; journal: {settings.journal_path or 'memory'}")
-    err.print(f"  contract: {server.url}/openapi.yaml; admin: {server.url}/__admin/health")
+    guarded = " (admin token required)" if settings.admin_token else ""
+    err.print(f"  contract: {server.url}/openapi.yaml; admin: {server.url}/__admin/health"
+              f"{guarded}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from mock_spideo import SpideoSimError, mask_key
-from simulator.cli.common import err, fail, port_option
+from simulator.cli.common import admin_options, check_exposure, err, fail, port_option
 
 
 @click.command()
@@ -29,13 +29,17 @@ from simulator.cli.common import err, fail, port_option
               help="Simulated seconds of retry waiting per real second.")
 @click.option("--quiet", is_flag=True,
               help="Do not print a line for each message Spideo refused or ignored.")
+@admin_options
 def serve(host: str, port: int, mock_port: int, write_key: str, api_key: str, client: str,
-          target: str | None, time_scale: float, quiet: bool) -> None:
+          target: str | None, time_scale: float, quiet: bool, admin_token: str | None,
+          insecure: bool) -> None:
     """Run a local Segment Tracking API in front of mock Spideo, for your own app's SDK.
 
     Like Segment, it answers your SDK 200 before delivering; each message Spideo then
     refuses or ignores is printed on one line (code and reason) unless --quiet."""
     from simulator.deliver.serve import downstream_line, serving
+    if not target:
+        check_exposure(host, admin_token, insecure)
     context = click.get_current_context()
     if target and context.get_parameter_source("mock_port") is ParameterSource.COMMANDLINE:
         err.print("[yellow]note: --mock-port does not apply with --target (no mock is "
@@ -49,7 +53,7 @@ def serve(host: str, port: int, mock_port: int, write_key: str, api_key: str, cl
     try:
         running = serving(host=host, port=port, mock_port=mock_port, write_key=write_key,
                           api_key=api_key, client=client, target=target,
-                          time_scale=time_scale, on_outcome=report)
+                          time_scale=time_scale, on_outcome=report, admin_token=admin_token)
         services = running.__enter__()
     except SpideoSimError as exc:
         fail(str(exc))

@@ -63,7 +63,7 @@ def serving(*, host: str = "127.0.0.1", port: int = 0, mock_port: int = 0,
             write_key: str = "local-write-key", api_key: str = "demo-key", client: str = "demo",
             target: str | None = None, time_scale: float = 60.0,
             on_outcome: Callable[[dict[str, Any], Outcome], None] | None = None,
-            ) -> Iterator[Services]:
+            admin_token: str | None = None) -> Iterator[Services]:
     """Start the mock (unless `target`, which is checked first), delivery, and the
     Tracking API; stop all on exit. SpideoSimError (SetupError, ListenError) when one
     cannot start.
@@ -72,7 +72,8 @@ def serving(*, host: str = "127.0.0.1", port: int = 0, mock_port: int = 0,
     with ExitStack() as stack:
         mock = None
         if target is None:
-            mock = LiveServer(create_app(MockConfig(clients={client: api_key})), host=host,
+            config = MockConfig(clients={client: api_key}, admin_token=admin_token)
+            mock = LiveServer(create_app(config), host=host,
                               port=mock_port)
             stack.enter_context(mock)
             endpoint = f"{mock.url}{ENDPOINT_PATH}"

@@ -13,7 +13,8 @@ def test_a_config_file_sets_clients_rules_and_strictness(tmp_path):
                       "rules: rules.yaml\nunknown_content: error\n")
     loaded = MockConfig.from_file(config)
     assert loaded.clients == {"acme": "acme-secret-key", "beta": "beta-secret-key"}
-    assert loaded.client_by_key["beta-secret-key"] == "beta"
+    assert loaded.client_for_key("beta-secret-key") == "beta"
+    assert loaded.client_for_key("beta-secret-ke") is None
     assert [r.name for r in loaded.rules.rules] == ["all"]
     assert loaded.unknown_content == "error"
 
