@@ -10,14 +10,14 @@ from mock_spideo.http.context import current_state
 from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalog
 from mock_spideo.store.faults import FaultError
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "require_admin_token"]
 
 blueprint = Blueprint("admin", __name__, url_prefix="/__admin")
 
 
 @blueprint.before_request
-def _require_token() -> None:
-    """With an admin token configured, /__admin reads and changes nothing without it."""
+def require_admin_token() -> None:
+    """With an admin token configured, /__admin (and /metrics) answer nothing without it."""
     config = current_state().config
     if config.admin_token is None:
         return

@@ -30,6 +30,7 @@ class RequestRecord:
     outcome: str = ""
     problems: list[Problem] = field(default_factory=list)
     refusal: Problem | None = None
+    interaction_types: list[str] = field(default_factory=list)  # what was recorded
     logged: bool = False
 
     def elapsed_ms(self) -> float:

@@ -110,6 +110,7 @@ def receive() -> Response:
         if result.user_properties:
             state.journal.add_user_properties(db, client, result.user_properties)
         record.problems, record.outcome = warnings, result.outcome
+        record.interaction_types = [i.type for i in interactions]
         log_current_request(db, 200)
     if result.outcome == "ignored":
         return json_response({"status": "ignored", "code": result.code,

@@ -7,6 +7,7 @@ import sqlite3
 from flask import Response, request
 
 from mock_spideo.http.context import current_record, current_state
+from mock_spideo.http.metrics import count_request
 
 __all__ = ["log_current_request", "log_request", "redacted_path"]
 
@@ -32,12 +33,14 @@ def log_current_request(db: sqlite3.Connection, status: int) -> None:
 
 
 def log_request(response: Response) -> Response:
-    """after_request hook: journal every request its view did not journal itself."""
+    """after_request hook: count every request, and journal every request its view did
+    not journal itself (but /__admin's and /metrics')."""
     record = current_record()
-    if record.logged or request.path.startswith("/__admin"):
-        return response
     if response.status_code >= 400 and not record.problems and record.refusal:
         record.problems = [record.refusal]
+    count_request(record, response.status_code)
+    if record.logged or request.blueprint in ("admin", "metrics"):
+        return response
     with current_state().journal.transaction() as db:
         log_current_request(db, response.status_code)
     return response

@@ -167,6 +167,7 @@ def _add_interaction(state: MockState, client: str, user_id: str, raw_type: str,
                                        distributions=distributions)
     record = current_record()
     record.problems, record.outcome = warnings, "recorded"
+    record.interaction_types = [interaction.type]
     return jsonify({**_item(client, interaction.to_dict()), "distributions": distributions,
                     "problems": [p.to_dict() for p in warnings]})
 
