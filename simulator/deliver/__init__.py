@@ -7,12 +7,19 @@ imports `simulator.generate` and public names of `mock_spideo` only.
 """
 
 from simulator.deliver.clocks import Clock, FakeClock, ScaledClock
-from simulator.deliver.delivery import Deliverer, Destination, RetryPolicy, route
+from simulator.deliver.delivery import (
+    Deliverer,
+    DeliveryInterrupted,
+    Destination,
+    RetryPolicy,
+    route,
+)
 from simulator.deliver.ledger import Ledger, Outcome, OutcomeKind
 
 __all__ = [
     "Clock",
     "Deliverer",
+    "DeliveryInterrupted",
     "Destination",
     "FakeClock",
     "Ledger",

@@ -15,7 +15,8 @@ class Clock(Protocol):
 
     def now(self) -> float: ...
 
-    def sleep(self, seconds: float) -> None: ...
+    def sleep(self, seconds: float, until: threading.Event | None = None) -> None:
+        """Wait `seconds` of this clock's time, or less if `until` is set meanwhile."""
 
 
 class ScaledClock:
@@ -28,9 +29,13 @@ class ScaledClock:
     def now(self) -> float:
         return (time.monotonic() - self._origin) * self.scale
 
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
+    def sleep(self, seconds: float, until: threading.Event | None = None) -> None:
+        if seconds <= 0:
+            return
+        if until is None:
             time.sleep(seconds / self.scale)
+        else:
+            until.wait(seconds / self.scale)
 
 
 class FakeClock:
@@ -44,7 +49,7 @@ class FakeClock:
     def now(self) -> float:
         return self._now
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float, until: threading.Event | None = None) -> None:
         with self._lock:
             self.sleeps.append(seconds)
             self._now += max(0.0, seconds)

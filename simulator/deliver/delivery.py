@@ -33,10 +33,18 @@ from mock_spideo.segment import ACCEPTED_TYPES, destination_headers
 from simulator.deliver.clocks import Clock, ScaledClock
 from simulator.deliver.ledger import Ledger, Outcome
 
-__all__ = ["Deliverer", "Destination", "RetryPolicy", "route"]
+__all__ = ["Deliverer", "DeliveryInterrupted", "Destination", "RetryPolicy", "route"]
 
 _RETRIED_4XX = frozenset({408, 410, 429, 460})
 _DROPPED_5XX = frozenset({501, 505})
+
+
+class DeliveryInterrupted(Exception):
+    """A delivery stopped before it had an outcome (its Deliverer was interrupted)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__("delivery interrupted")
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,11 @@ class Deliverer:
 
     def __init__(self, destination: Destination, *, policy: RetryPolicy | None = None,
                  clock: Clock | None = None, workers: int = 4, seed: int = 0,
-                 send_all: bool = False) -> None:
+                 send_all: bool = False, interrupt: threading.Event | None = None) -> None:
+        """`interrupt`, once set, stops every delivery before its next attempt (raising
+        DeliveryInterrupted): a shutting-down server spools those messages instead."""
         self.destination = destination
+        self.interrupt = interrupt
         self.policy = policy or RetryPolicy()
         self.clock = clock or ScaledClock()
         self.workers = max(1, workers)
@@ -153,6 +164,8 @@ class Deliverer:
         started = self.clock.now()
         attempt, waited = 0, 0.0
         while True:
+            if self.interrupt is not None and self.interrupt.is_set():
+                raise DeliveryInterrupted(message)
             attempt += 1
             status, reply, retry_after, error = None, None, None, ""
             try:
@@ -174,7 +187,7 @@ class Deliverer:
                 return Outcome("failed", *ident, status, attempt,
                                text or f"retries exhausted after {attempt} attempts", code,
                                reply, waited)
-            self.clock.sleep(pause)
+            self.clock.sleep(pause, self.interrupt)
             waited += pause
 
     def deliver_all(self, messages: Iterable[Any],

@@ -14,17 +14,21 @@ retries, outcomes), in the background, as Segment does after answering 200.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 from werkzeug.exceptions import HTTPException
 
 from mock_spideo.segment import (
@@ -35,6 +39,7 @@ from mock_spideo.segment import (
     read_basic_key,
     skew_corrected,
 )
+from simulator.deliver.delivery import DeliveryInterrupted
 from simulator.deliver.ledger import Ledger, Outcome
 
 __all__ = ["TrackingApi", "TrackingError", "create_tracking_app"]
@@ -47,61 +52,127 @@ MAX_BATCH = 2500
 class TrackingError(Exception):
     """A refusal: HTTP status, stable code, and a message an SDK user can act on."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.retry_after = retry_after
 
 
 class TrackingApi:
-    """Accepts messages like Segment and hands them to delivery on a background thread."""
+    """Accepts messages like Segment and hands them to delivery on a background thread.
+
+    The queue is bounded: when it is full, or when the API is shutting down, a request is
+    answered 503 with Retry-After, as Segment's own API does under load, and the SDK
+    sends it again later. Whatever is accepted is delivered or, at shutdown, handed back
+    to be spooled: accepted = outcomes + handed back, always."""
 
     def __init__(self, write_key: str, deliver: Callable[[dict[str, Any]], Outcome],
-                 on_outcome: Callable[[dict[str, Any], Outcome], None] | None = None) -> None:
+                 on_outcome: Callable[[dict[str, Any], Outcome], None] | None = None,
+                 max_queue: int = 10_000, retry_after_s: int = 5) -> None:
         self.write_key = write_key
         self._deliver = deliver
         self._on_outcome = on_outcome
+        self.max_queue = max_queue
+        self.retry_after_s = retry_after_s
         self.ledger = Ledger()
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._lock = threading.Lock()
+        self.refused_busy = 0  # requests answered 503 (full queue or shutting down)
+        self.resent = 0  # messages a previous run spooled, accepted again
+        self.spooled = 0  # messages handed back at shutdown, without an outcome
+        self._queue: deque[dict[str, Any]] = deque()
+        self._lock = threading.Condition()
+        self._current: dict[str, Any] | None = None
+        self._closing = False
+        self._stopped = False
         self._worker = threading.Thread(target=self._work, name="tracking-delivery",
                                         daemon=True)
         self._worker.start()
 
+    @property
+    def queued(self) -> int:
+        """Messages accepted and not yet delivered (the one in delivery included)."""
+        with self._lock:
+            return len(self._queue) + (self._current is not None)
+
     def _work(self) -> None:
         while True:
-            message = self._queue.get()
-            if message is None:
-                self._queue.task_done()
-                return
+            with self._lock:
+                while not self._queue and not self._stopped:
+                    self._lock.wait()
+                if self._stopped:
+                    return
+                message = self._current = self._queue.popleft()
             try:
                 outcome = self._deliver(message)
+            except DeliveryInterrupted:
+                return  # shutdown: the message in hand is spooled with the rest
             except Exception as exc:  # a bug must not lose the message: it fails, visibly
                 outcome = Outcome("failed", message.get("messageId"), message.get("type"),
                                   message.get("event"), message=f"delivery error: {exc}")
             with self._lock:
+                self._current = None
                 self.ledger.add(outcome)
                 if self._on_outcome:
                     self._on_outcome(message, outcome)
-            self._queue.task_done()
+                self._lock.notify_all()
 
-    def accept(self, messages: list[dict[str, Any]]) -> None:
+    def accept(self, messages: list[dict[str, Any]], *, spooled: bool = False) -> None:
+        """Queue messages for delivery, all or none: TrackingError 503 (with Retry-After)
+        when the queue has no room for them or the API is shutting down. Spooled messages
+        from an earlier run are always taken."""
         with self._lock:
+            if self._closing:
+                self.refused_busy += 1
+                raise TrackingError(503, "shutting_down", "This Tracking API is shutting "
+                                    "down; send the messages again later.", self.retry_after_s)
+            if not spooled and len(self._queue) + len(messages) > self.max_queue:
+                self.refused_busy += 1
+                raise TrackingError(503, "queue_full", f"{len(self._queue)} messages wait for "
+                                    f"delivery (the limit is {self.max_queue}); send these "
+                                    "again later.", self.retry_after_s)
             self.ledger.sent += len(messages)
-        for message in messages:
-            self._queue.put(message)
+            self.resent += len(messages) if spooled else 0
+            self._queue.extend(messages)
+            self._lock.notify_all()
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every accepted message has an outcome; False on timeout."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if self.ledger.total >= self.ledger.sent:
-                    return True
-            time.sleep(0.01)
-        return False
+        with self._lock:
+            while self.ledger.total < self.ledger.sent:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True
+
+    def shutdown(self, drain_timeout: float, interrupt: threading.Event | None = None
+                 ) -> list[dict[str, Any]]:
+        """Stop accepting (503 from now on), deliver what is queued for up to
+        `drain_timeout` seconds, then stop and return every message still without an
+        outcome, the one in delivery included (set `interrupt`, the deliverer's, to stop
+        its retries), for the caller to spool."""
+        with self._lock:
+            self._closing = True
+        self.flush(drain_timeout)
+        if interrupt is not None:
+            interrupt.set()
+        with self._lock:
+            self._stopped = True
+            self._lock.notify_all()
+        self._worker.join(timeout=30)
+        with self._lock:
+            rest = ([self._current] if self._current is not None else []) + list(self._queue)
+            self._queue.clear()
+            self._current = None
+            self.spooled += len(rest)
+        return rest
 
     def close(self) -> None:
-        self._queue.put(None)
+        """Stop the delivery thread (what is still queued stays undelivered)."""
+        with self._lock:
+            self._closing = self._stopped = True
+            self._lock.notify_all()
         self._worker.join(timeout=10)
 
     # --- one request -------------------------------------------------------------------
@@ -278,6 +349,31 @@ def _cors(response: Response) -> Response:
     return response
 
 
+class _ServeCollector(Collector):
+    """The Tracking API's counts, read when Prometheus scrapes."""
+
+    def __init__(self, api: TrackingApi) -> None:
+        self.api = api
+
+    def collect(self) -> Iterator[Metric]:
+        api = self.api
+        outcomes = CounterMetricFamily("spideo_serve_outcomes", "Messages delivered, "
+                                       "discarded, filtered or failed", labels=["outcome"])
+        for kind, count in sorted(api.ledger.outcomes.items()):
+            outcomes.add_metric([kind], count)
+        yield outcomes
+        yield CounterMetricFamily("spideo_serve_accepted", "Messages accepted (answered 200)",
+                                  value=api.ledger.sent)
+        yield GaugeMetricFamily("spideo_serve_queued", "Messages waiting for delivery",
+                                value=api.queued)
+        yield CounterMetricFamily("spideo_serve_busy_refusals", "Requests answered 503 "
+                                  "(queue full or shutting down)", value=api.refused_busy)
+        yield CounterMetricFamily("spideo_serve_resent", "Spooled messages queued again",
+                                  value=api.resent)
+        yield CounterMetricFamily("spideo_serve_spooled", "Messages spooled at shutdown",
+                                  value=api.spooled)
+
+
 def create_tracking_app(api: TrackingApi) -> Flask:
     """The Tracking API as a Flask app around a TrackingApi (its key and delivery)."""
     app = Flask("tracking_api")
@@ -289,6 +385,8 @@ def create_tracking_app(api: TrackingApi) -> Flask:
     def refused(error: TrackingError) -> Response:
         response = jsonify({"success": False, "code": error.code, "message": error.message})
         response.status_code = error.status
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(HTTPException)
@@ -297,6 +395,14 @@ def create_tracking_app(api: TrackingApi) -> Flask:
             " ", "_"), "message": error.description or error.name})
         response.status_code = error.code or 400
         return response
+
+    registry = CollectorRegistry()
+    registry.register(_ServeCollector(api))
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        """accepted, queued, outcomes, 503s, resent and spooled, for Prometheus."""
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/stats")
     def stats() -> Response:
