@@ -12,9 +12,12 @@ from waitress import create_server, wasyncore
 
 from mock_spideo.errors import SpideoSimError
 
-__all__ = ["DEFAULT_HOST", "ListenError", "LiveServer"]
+__all__ = ["DEFAULT_CONNECTIONS", "DEFAULT_HOST", "DEFAULT_IDLE_TIMEOUT", "ListenError",
+           "LiveServer"]
 
 DEFAULT_HOST = "127.0.0.1"
+DEFAULT_CONNECTIONS = 1000
+DEFAULT_IDLE_TIMEOUT = 10.0
 # waitress warns on every queued request under load; a mock under test is meant to queue.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
@@ -33,12 +36,18 @@ class LiveServer:
     """
 
     def __init__(self, app: Any, host: str = DEFAULT_HOST, port: int = 0, threads: int = 8,
-                 connection_limit: int = 200, name: str = "mock Spideo") -> None:
+                 connection_limit: int = DEFAULT_CONNECTIONS,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT, name: str = "mock Spideo") -> None:
+        """`connection_limit` open connections at most (idle and slow ones cost no thread:
+        waitress reads them asynchronously); a connection silent for `idle_timeout`
+        seconds is closed, so idle and slow clients cannot hold the server."""
         self.app = app
         try:
-            self._server = create_server(app, host=host, port=port, threads=threads,
-                                         connection_limit=connection_limit, ident="spideo-sim",
-                                         clear_untrusted_proxy_headers=True)
+            self._server = create_server(
+                app, host=host, port=port, threads=threads, connection_limit=connection_limit,
+                channel_timeout=idle_timeout, cleanup_interval=max(0.5, idle_timeout / 4),
+                asyncore_use_poll=True,  # select() cannot watch more than 1,024 sockets
+                ident="spideo-sim", clear_untrusted_proxy_headers=True)
         except OSError as exc:
             hint = "; choose another port, or 0 for any free port" if port else ""
             raise ListenError(f"{name} cannot listen on {host}:{port}: "

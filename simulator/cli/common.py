@@ -16,9 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mock_spideo import ConfigError, MockConfig, RulesError, default_rules, load_rules
+from mock_spideo.http.server import DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT
 
-__all__ = ["admin_options", "check_exposure", "err", "fail", "mock_config", "output_file",
-           "output_folder", "port_option", "progress_bar", "stream_options"]
+__all__ = ["admin_options", "check_exposure", "connection_options", "err", "fail",
+           "mock_config", "output_file", "output_folder", "port_option", "progress_bar",
+           "stream_options"]
 
 err = Console(stderr=True)
 
@@ -71,6 +73,17 @@ def mock_config(config: str | None, rules: str | None, journal: str | None,
                           admin_token=admin_token)
     except (ConfigError, RulesError, OSError) as exc:
         fail(str(exc))
+
+
+def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--max-connections and --idle-timeout: what idle and slow clients may hold."""
+    command = click.option(
+        "--idle-timeout", type=click.FloatRange(min=0.1), default=DEFAULT_IDLE_TIMEOUT,
+        show_default=True, help="Close a connection silent for this many seconds.")(command)
+    return click.option(
+        "--max-connections", type=click.IntRange(min=1), default=DEFAULT_CONNECTIONS,
+        show_default=True, help="Open connections at most; idle ones cost no thread.",
+    )(command)
 
 
 def admin_options(command: Callable[..., Any]) -> Callable[..., Any]:

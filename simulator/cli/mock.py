@@ -8,6 +8,7 @@ from mock_spideo import LiveServer, SpideoSimError, create_app, mask_key
 from simulator.cli.common import (
     admin_options,
     check_exposure,
+    connection_options,
     err,
     fail,
     mock_config,
@@ -26,13 +27,16 @@ from simulator.cli.common import (
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="SQLite file for the journal, kept across restarts (default: in memory).")
 @admin_options
+@connection_options
 def mock(host: str, port: int, config: str | None, rules: str | None,
-         journal: str | None, admin_token: str | None, insecure: bool) -> None:
+         journal: str | None, admin_token: str | None, insecure: bool, max_connections: int,
+         idle_timeout: float) -> None:
     """Run mock Spideo under a production WSGI server (waitress)."""
     settings = mock_config(config, rules, journal, admin_token)
     check_exposure(host, settings.admin_token, insecure)
     try:
-        server = LiveServer(create_app(settings), host=host, port=port)
+        server = LiveServer(create_app(settings), host=host, port=port,
+                            connection_limit=max_connections, idle_timeout=idle_timeout)
     except SpideoSimError as exc:
         fail(str(exc))
     err.print(f"mock Spideo on {server.url}  (Ctrl-C stops it)")

@@ -11,7 +11,14 @@ import click
 from click.core import ParameterSource
 
 from mock_spideo import SpideoSimError, mask_key
-from simulator.cli.common import admin_options, check_exposure, err, fail, port_option
+from simulator.cli.common import (
+    admin_options,
+    check_exposure,
+    connection_options,
+    err,
+    fail,
+    port_option,
+)
 
 
 @click.command()
@@ -40,9 +47,11 @@ from simulator.cli.common import admin_options, check_exposure, err, fail, port_
               show_default=True, help="Seconds to keep delivering after Ctrl-C or SIGTERM "
               "before spooling the rest.")
 @admin_options
+@connection_options
 def serve(host: str, port: int, mock_port: int, write_key: str, api_key: str, client: str,
           target: str | None, time_scale: float, quiet: bool, spool: str, max_queue: int,
-          drain_timeout: float, admin_token: str | None, insecure: bool) -> None:
+          drain_timeout: float, admin_token: str | None, insecure: bool, max_connections: int,
+          idle_timeout: float) -> None:
     """Run a local Segment Tracking API in front of mock Spideo, for your own app's SDK.
 
     Like Segment, it answers your SDK 200 before delivering; each message Spideo then
@@ -68,7 +77,8 @@ def serve(host: str, port: int, mock_port: int, write_key: str, api_key: str, cl
         running = serving(host=host, port=port, mock_port=mock_port, write_key=write_key,
                           api_key=api_key, client=client, target=target,
                           time_scale=time_scale, on_outcome=report, admin_token=admin_token,
-                          spool=spool_path, max_queue=max_queue, drain_timeout=drain_timeout)
+                          spool=spool_path, max_queue=max_queue, drain_timeout=drain_timeout,
+                          connections=(max_connections, idle_timeout))
         services = running.__enter__()
     except SpideoSimError as exc:
         fail(str(exc))

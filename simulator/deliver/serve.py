@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from mock_spideo import LiveServer, MockConfig, SpideoSimError, create_app
+from mock_spideo.http.server import DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT
 from simulator.deliver.clocks import ScaledClock
 from simulator.deliver.delivery import Deliverer, Destination
 from simulator.deliver.ledger import Outcome
@@ -101,7 +102,9 @@ def serving(*, host: str = "127.0.0.1", port: int = 0, mock_port: int = 0,
             target: str | None = None, time_scale: float = 60.0,
             on_outcome: Callable[[dict[str, Any], Outcome], None] | None = None,
             admin_token: str | None = None, spool: Path | None = None,
-            max_queue: int = 10_000, drain_timeout: float = 10.0) -> Iterator[Services]:
+            max_queue: int = 10_000, drain_timeout: float = 10.0,
+            connections: tuple[int, float] = (DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT),
+            ) -> Iterator[Services]:
     """Start the mock (unless `target`, which is checked first), delivery, and the
     Tracking API; stop all on exit. SpideoSimError (SetupError, ListenError, SpoolError)
     when one cannot start.
@@ -109,13 +112,14 @@ def serving(*, host: str = "127.0.0.1", port: int = 0, mock_port: int = 0,
     Nothing accepted is lost: messages a previous run left in `spool` are queued first;
     on exit, new requests get 503, the queue drains for up to `drain_timeout` seconds,
     and what remains is appended to `spool`. `time_scale` compresses retry waits (60: a
-    minute of backoff takes a second)."""
+    minute of backoff takes a second). `connections` is each server's (limit, idle timeout)."""
     with ExitStack() as stack:
         mock = None
         if target is None:
             config = MockConfig(clients={client: api_key}, admin_token=admin_token)
-            mock = stack.enter_context(LiveServer(create_app(config), host=host,
-                                                  port=mock_port))
+            mock = stack.enter_context(LiveServer(
+                create_app(config), host=host, port=mock_port, connection_limit=connections[0],
+                idle_timeout=connections[1]))
             endpoint = f"{mock.url}{ENDPOINT_PATH}"
         else:
             parsed = TargetUrl.parse(target)
@@ -127,9 +131,10 @@ def serving(*, host: str = "127.0.0.1", port: int = 0, mock_port: int = 0,
                                                   workers=1, interrupt=interrupt))
         api = TrackingApi(write_key, deliverer.deliver, on_outcome, max_queue=max_queue)
         stack.callback(api.close)
-        services = Services(LiveServer(create_tracking_app(api), host=host, port=port,
-                                       name="Segment Tracking API"), api, mock, destination,
-                            write_key, spool)
+        server = LiveServer(create_tracking_app(api), host=host, port=port,
+                            connection_limit=connections[0], idle_timeout=connections[1],
+                            name="Segment Tracking API")
+        services = Services(server, api, mock, destination, write_key, spool)
         tracking = stack.enter_context(services.tracking)
         if spool is not None:
             resent = read_spool(spool)
