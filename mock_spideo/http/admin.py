@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, jsonify, request
 
 from mock_spideo.engine.problems import problem
 from mock_spideo.http.context import current_state
@@ -120,26 +119,3 @@ def catalog() -> Response:
         raise ApiError(problem("unknown_client", client=client))
     items = json_body()
     return jsonify({"client": client, "loaded": load_catalog(state, client, items)})
-
-
-_ANY = ["GET", "POST", "PUT", "DELETE", "PATCH"]
-
-
-@blueprint.route("/<path:rest>", methods=_ANY)
-def unknown(rest: str) -> Response:
-    """An admin path no view answers: 404, or 405 (with Allow) if the path is known and
-    only the method is wrong (this catch-all matches every method, so werkzeug cannot
-    tell the two apart itself)."""
-    adapter = current_app.url_map.bind("")
-    allowed = set()
-    for method in _ANY:
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        if endpoint != "admin.unknown":
-            allowed.add(method)
-    if allowed:
-        raise ApiError(problem("method_not_allowed", method=request.method, path=request.path),
-                       {"Allow": ", ".join(sorted(allowed))})
-    raise ApiError(problem("not_found", what=f"The admin path /__admin/{rest}"))

@@ -26,6 +26,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app.register_blueprint(destination.blueprint)
     app.add_url_rule("/openapi.yaml", "openapi", openapi)
     app.url_map.converters["anypath"] = rest_api.AnyPathConverter
+    app.url_map.converters["client"] = rest_api.ClientConverter
     app.extensions[metrics.EXTENSION] = metrics.MockMetrics(app)
     app.register_blueprint(metrics.blueprint)
     app.register_blueprint(rest_api.blueprint)
@@ -72,8 +73,9 @@ def _http_error(error: HTTPException) -> Response:
         allowed = getattr(error, "valid_methods", None) or []
         return _refusal(ApiError(found, {"Allow": ", ".join(sorted(allowed))}))
     elif status == 413:
-        found = problem("payload_too_large", size=request.content_length or "unknown",
-                        limit=current_state().config.max_body_bytes)
+        size = request.content_length
+        found = problem("payload_too_large", size=f"{size} bytes" if size else "unknown size",
+                        limit=f"{current_state().config.max_body_bytes} bytes")
     elif status == 415:
         found = problem("unsupported_media_type", content_type=request.content_type or "none")
     else:

@@ -60,10 +60,12 @@ def _read_body(state: MockState) -> Any:
                                content_type=request.content_type or "none"))
     limit = state.config.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(problem("payload_too_large", size=request.content_length, limit=limit))
+        raise ApiError(problem("payload_too_large", size=f"{request.content_length} bytes",
+                               limit=f"{limit} bytes"))
     body = request.stream.read(limit + 1)
     if len(body) > limit:
-        raise ApiError(problem("payload_too_large", size=f"more than {limit}", limit=limit))
+        raise ApiError(problem("payload_too_large", size=f"more than {limit} bytes",
+                               limit=f"{limit} bytes"))
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:

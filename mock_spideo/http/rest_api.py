@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.routing import PathConverter
+from werkzeug.routing import BaseConverter, PathConverter
 
 from mock_spideo.engine.mapping import Interaction
 from mock_spideo.engine.problems import problem
@@ -22,9 +22,16 @@ from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalo
 from mock_spideo.segment import now_time
 from mock_spideo.store.state import MockState
 
-__all__ = ["AnyPathConverter", "blueprint"]
+__all__ = ["AnyPathConverter", "ClientConverter", "blueprint"]
 
 blueprint = Blueprint("rest_api", __name__)
+
+
+class ClientConverter(BaseConverter):
+    """A client name: one path segment, never '__admin' (so the admin API's paths,
+    answered with a wrong method, are 405 there, not REST's 404)."""
+
+    regex = r"(?!__admin(?:/|$))[^/]+"
 
 
 class AnyPathConverter(PathConverter):
@@ -75,7 +82,8 @@ def _not_allowed(allowed: Iterable[str]) -> ApiError:
                     {"Allow": ", ".join(sorted(allowed))})
 
 
-@blueprint.route("/<client>/<anypath:rest>", methods=_METHODS)
+@blueprint.route("/<client:client>/<anypath:rest>", methods=[*_METHODS, "OPTIONS"],
+                 provide_automatic_options=False)
 def dispatch(client: str, rest: str) -> Response:
     """Route one REST call by its raw path segments (an id is one segment, any UTF-8,
     '/' and newlines included, percent-encoded)."""
@@ -91,6 +99,9 @@ def dispatch(client: str, rest: str) -> Response:
         return answer
     resource, ids = route
     allowed = _ALLOWED[resource]
+    if request.method == "OPTIONS":  # the methods of this resource, not of the route
+        return Response(status=204, headers={"Allow": ", ".join(sorted(
+            [*allowed, "OPTIONS"]))})
     if request.method not in allowed:
         raise _not_allowed(allowed)
     if resource in ("user", "interactions", "interaction"):
@@ -202,8 +213,8 @@ def _load_catalog(state: MockState, client: str) -> Response:
         raise ApiError(problem("bad_catalog", detail="the body is not a JSON array"))
     limit = state.config.max_catalog_items
     if len(items) > limit:
-        raise ApiError(problem("payload_too_large", size=f"{len(items)} items",
-                               limit=f"{limit} items"))
+        raise ApiError(problem("payload_too_large", size=f"{len(items)} catalog items",
+                               limit=f"{limit} catalog items"))
     return jsonify({"loaded": load_catalog(state, client, items)})
 
 

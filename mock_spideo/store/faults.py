@@ -18,6 +18,13 @@ __all__ = ["Fault", "FaultError", "FaultSet"]
 
 _KEYS = {"name", "path", "type", "event", "user", "status", "times", "rate", "delay_ms",
          "retry_after", "drop", "message"}
+# The JSON type each key takes (booleans are told from numbers), and its name.
+_STRING, _BOOLEAN = ((str,), "a string"), ((bool,), "true or false")
+_WHOLE, _NUMBER = ((int,), "a whole number"), ((int, float), "a number")
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "path": _STRING, "type": _STRING, "event": _STRING, "user": _STRING, "message": _STRING,
+    "drop": _BOOLEAN, "status": _WHOLE, "times": _WHOLE, "delay_ms": _WHOLE,
+    "retry_after": _WHOLE, "rate": _NUMBER}
 
 
 class FaultError(SpideoSimError, ValueError):
@@ -44,29 +51,39 @@ class Fault:
 
     @classmethod
     def from_dict(cls, raw: Any, index: int = 0) -> Fault:
+        """A fault rule from its JSON form; FaultError naming the rule and the key."""
         if not isinstance(raw, dict):
             raise FaultError("each fault must be a JSON object")
         unknown = sorted(set(raw) - _KEYS)
         if unknown:
             raise FaultError(f"unknown key '{unknown[0]}'; allowed: {', '.join(sorted(_KEYS))}")
-        fault = cls(name=str(raw.get("name") or f"fault-{index + 1}"),
-                    **{k: v for k, v in raw.items() if k != "name"})
+        name = raw.get("name", f"fault-{index + 1}")
+        if not isinstance(name, str):
+            raise FaultError(f"fault #{index + 1}: name must be a string")
+        given: dict[str, Any] = {}
+        for key, (kinds, kind_name) in _TYPES.items():
+            if key not in raw:
+                continue
+            value = raw[key]
+            if kinds == _WHOLE[0] and isinstance(value, float) and value.is_integer():
+                value = int(value)  # JSON's 3.0 is the whole number 3
+            if isinstance(value, bool) is not (bool in kinds) or not isinstance(value, kinds):
+                raise FaultError(f"fault '{name}': {key} must be {kind_name}")
+            given[key] = value
+        fault = cls(name=name or f"fault-{index + 1}", **given)
         if fault.status is None and not fault.drop and not fault.delay_ms:
             raise FaultError(f"fault '{fault.name}' needs a status, drop or delay_ms")
-        if fault.status is not None and (not isinstance(fault.status, int)
-                                         or not 100 <= fault.status <= 599):
+        if fault.status is not None and not 100 <= fault.status <= 599:
             raise FaultError(f"fault '{fault.name}': status must be an HTTP status (100-599)")
-        if fault.times is not None and (not isinstance(fault.times, int) or fault.times < 1):
+        if fault.times is not None and fault.times < 1:
             raise FaultError(f"fault '{fault.name}': times must be a whole number >= 1")
-        if fault.rate is not None and (isinstance(fault.rate, bool) or not isinstance(
-                fault.rate, (int, float)) or not 0 <= fault.rate <= 1):
+        if fault.rate is not None and not 0 <= fault.rate <= 1:
             raise FaultError(f"fault '{fault.name}': rate must be between 0 and 1")
-        if not isinstance(fault.delay_ms, int) or not 0 <= fault.delay_ms <= 60_000:
+        if not 0 <= fault.delay_ms <= 60_000:
             raise FaultError(f"fault '{fault.name}': delay_ms must be 0 to 60000")
-        if fault.retry_after is not None and (not isinstance(fault.retry_after, int)
-                                              or fault.retry_after < 0):
+        if fault.retry_after is not None and fault.retry_after < 0:
             raise FaultError(f"fault '{fault.name}': retry_after must be seconds >= 0")
-        if not isinstance(fault.path, str) or not fault.path.startswith("/"):
+        if not fault.path.startswith("/"):
             raise FaultError(f"fault '{fault.name}': path must start with '/'")
         return fault
 
@@ -100,9 +117,17 @@ class FaultSet:
     def add(self, raw: Any) -> list[Fault]:
         """Add fault rules from a dict, a list of dicts, or {"seed": n, "faults": [...]}."""
         if isinstance(raw, dict) and "faults" in raw:
+            extra = sorted(set(raw) - {"seed", "faults"})
+            if extra:
+                raise FaultError(f"unknown key '{extra[0]}' beside 'faults'; allowed: seed")
             if "seed" in raw:
+                seed = raw["seed"]
+                if isinstance(seed, float) and seed.is_integer():
+                    seed = int(seed)
+                if isinstance(seed, bool) or not isinstance(seed, int):
+                    raise FaultError("seed must be a whole number")
                 with self._lock:
-                    self._random.seed(raw["seed"])
+                    self._random.seed(seed)
             raw = raw["faults"]
         items = raw if isinstance(raw, list) else [raw]
         added = [Fault.from_dict(item, len(self.faults) + i) for i, item in enumerate(items)]

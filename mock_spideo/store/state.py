@@ -21,13 +21,15 @@ class CatalogError(SpideoSimError, ValueError):
 
 
 def normalise_catalog(items: list[Any]) -> list[dict[str, Any]]:
-    """Catalog items with an 'id' each (from 'id' or 'contentId'); CatalogError naming the
-    first item without a usable id."""
+    """Catalog items with an 'id' each (from 'id', else 'contentId': a non-empty string or
+    a whole number); CatalogError naming the first item without a usable id."""
     out = []
     for index, item in enumerate(items):
         content_id = item.get("id", item.get("contentId")) if isinstance(item, dict) else None
+        if isinstance(content_id, float) and content_id.is_integer():
+            content_id = int(content_id)  # JSON's 3.0 is the whole number 3
         if isinstance(content_id, bool) or not isinstance(content_id, (str, int)) or (
-                isinstance(content_id, str) and not content_id.strip()):
+                content_id == ""):
             raise CatalogError(f"item {index} has no usable id")
         out.append({**item, "id": str(content_id)})
     return out

@@ -2,6 +2,7 @@
 
 import base64
 
+import orjson
 import pytest
 
 from tests.mock_spideo.openapi_check import assert_conforms
@@ -61,7 +62,10 @@ def test_bodies_that_are_not_a_json_object(mock_spideo, body, code):
 
 def test_over_32_kb_is_refused(mock_spideo):
     big = {**PLAY, "properties": {"asset_id": "a1", "blob": "x" * 33_000}}
-    expect(mock_spideo.send(big), 413, "payload_too_large")
+    reply = mock_spideo.send(big)
+    expect(reply, 413, "payload_too_large")
+    assert reply.body["message"] == (f"The body is too large ({len(orjson.dumps(big))} bytes); "
+                                     "the limit is 32768 bytes.")
 
 
 @pytest.mark.parametrize(("change", "code"), [

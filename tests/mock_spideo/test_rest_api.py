@@ -114,6 +114,8 @@ def test_catalog_load_read_count_and_unknown_content(mock_spideo):
 def test_catalog_over_2000_items_is_413(mock_spideo):
     reply = call(mock_spideo, "POST", "/content", json=[{"id": i} for i in range(2001)])
     assert (reply.status, reply.code) == (413, "payload_too_large")
+    assert reply.body["message"] == ("The body is too large (2001 catalog items); the limit "
+                                     "is 2000 catalog items.")
 
 
 @pytest.mark.parametrize(("body", "code"), [({"id": 1}, "bad_catalog"),
