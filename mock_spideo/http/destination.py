@@ -61,7 +61,7 @@ def _read_body(state: MockState) -> Any:
     limit = state.config.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(problem("payload_too_large", size=request.content_length, limit=limit))
-    body = request.stream.read(limit + 1)
+    body = current_record().body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise ApiError(problem("payload_too_large", size=f"more than {limit}", limit=limit))
     try:
@@ -85,6 +85,7 @@ def receive() -> Response:
     if env is not None:
         record.message_id, record.type = env.message_id, env.type
         record.event = env.event if isinstance(env.event, str) else None
+        record.user, record.code = env.user_id, result.code
     if result.problem is not None:  # refused
         raise ApiError(result.problem)
     assert env is not None  # a message the mapping did not refuse has an envelope
@@ -103,6 +104,7 @@ def receive() -> Response:
                 db, client, env.message_id):
             duplicate = problem("duplicate_message", message_id=env.message_id, client=client)
             record.problems, record.outcome = [duplicate], "duplicate"
+            record.code = duplicate.code
             return json_response({"status": "duplicate", "code": duplicate.code,
                                   "message": duplicate.message})
         if interactions:
@@ -110,6 +112,7 @@ def receive() -> Response:
         if result.user_properties:
             state.journal.add_user_properties(db, client, result.user_properties)
         record.problems, record.outcome = warnings, result.outcome
+        record.interactions = tuple(i.type for i in interactions)
         log_current_request(db, 200)
     if result.outcome == "ignored":
         return json_response({"status": "ignored", "code": result.code,

@@ -10,9 +10,10 @@ from typing import Any
 
 from waitress import create_server, wasyncore
 
-__all__ = ["DEFAULT_HOST", "LiveServer"]
+__all__ = ["DEFAULT_HOST", "STOPPING", "LiveServer"]
 
 DEFAULT_HOST = "127.0.0.1"
+STOPPING = "spideo_sim.stopping"  # environ key: a threading.Event set when serving stops
 # waitress warns on every queued request under load; a mock under test is meant to queue.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
@@ -29,13 +30,19 @@ class LiveServer:
     def __init__(self, app: Any, host: str = DEFAULT_HOST, port: int = 0, threads: int = 8,
                  connection_limit: int = 200) -> None:
         self.app = app
-        self._server = create_server(app, host=host, port=port, threads=threads,
+        self._stopping = threading.Event()
+        self._server = create_server(self._serve, host=host, port=port, threads=threads,
                                      connection_limit=connection_limit, ident="spideo-sim",
                                      clear_untrusted_proxy_headers=True)
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+
+    def _serve(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """The app, told through environ[STOPPING] when the server stops, so that a
+        long response (the UI's live feed) ends instead of holding a thread."""
+        environ[STOPPING] = self._stopping
+        return self.app(environ, start_response)
 
     @property
     def url(self) -> str:
@@ -55,6 +62,7 @@ class LiveServer:
             while not self._stopping.is_set():
                 wasyncore.loop(timeout=0.1, map=server._map, count=1)
         finally:
+            self._stopping.set()  # also on Ctrl-C in serve_forever
             server.task_dispatcher.shutdown(timeout=5)
             wasyncore.close_all(server._map)
 

@@ -39,6 +39,8 @@ class MockConfig:
     max_body_bytes: int = 32 * 1024
     max_catalog_items: int = 2000
     fault_seed: int = 0
+    ui: bool = True  # serve the web UI at / (and index the journal for its filters)
+    keep_bodies: int = 10_000  # latest requests whose headers, body and answer are kept
 
     def __post_init__(self) -> None:
         if not self.clients or not all(
@@ -49,6 +51,9 @@ class MockConfig:
             raise ConfigError("two clients share an API key; the key must identify the client")
         if self.unknown_content not in ("warning", "error"):
             raise ConfigError("unknown_content must be 'warning' or 'error'")
+        if isinstance(self.keep_bodies, bool) or not isinstance(
+                self.keep_bodies, int) or self.keep_bodies < 0:
+            raise ConfigError("keep_bodies must be a whole number >= 0")
 
     @property
     def client_by_key(self) -> dict[str, str]:
