@@ -33,7 +33,10 @@ class LiveServer:
         self._stopping = threading.Event()
         self._server = create_server(self._serve, host=host, port=port, threads=threads,
                                      connection_limit=connection_limit, ident="spideo-sim",
-                                     clear_untrusted_proxy_headers=True)
+                                     clear_untrusted_proxy_headers=True,
+                                     # read on during a response, so that a closed client
+                                     # is seen at once (environ's client_disconnected)
+                                     channel_request_lookahead=1)
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None

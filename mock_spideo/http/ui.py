@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -142,15 +142,19 @@ def events() -> Response:
         after = feed.latest_id()
     streams: threading.BoundedSemaphore = current_app.extensions[_STREAMS]
     stopping: threading.Event = request.environ.get(STOPPING) or threading.Event()
-    return Response(stream_with_context(_stream(feed, where, after, stopping, streams)),
+    gone: Callable[[], bool] = request.environ.get("waitress.client_disconnected",
+                                                   lambda: False)
+    return Response(stream_with_context(_stream(feed, where, after, stopping, gone, streams)),
                     mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 def _stream(feed: Feed, where: RequestFilter, after: int, stopping: threading.Event,
-            streams: threading.BoundedSemaphore) -> Iterator[str]:
-    if not streams.acquire(blocking=False):  # taken and released here, as it runs
-        yield f"retry: 10000\nevent: busy\ndata: {MAX_STREAMS}\n\n"
+            gone: Callable[[], bool], streams: threading.BoundedSemaphore) -> Iterator[str]:
+    # The slot is taken and released here, as the stream runs (a tab just reloaded frees
+    # its slot within one poll, hence the short wait).
+    if not streams.acquire(timeout=2 * POLL_SECONDS):
+        yield f"retry: 3000\nevent: busy\ndata: {MAX_STREAMS}\n\n"
         return
     try:
         yield "retry: 1000\n\n"
@@ -159,7 +163,7 @@ def _stream(feed: Feed, where: RequestFilter, after: int, stopping: threading.Ev
             after = 0
             yield "event: reset\ndata: {}\n\n"
         deadline = time.monotonic() + STREAM_SECONDS
-        while time.monotonic() < deadline and not stopping.is_set():
+        while time.monotonic() < deadline and not stopping.is_set() and not gone():
             if feed.journal.generation != generation:  # ids start again at 1
                 generation, after = feed.journal.generation, 0
                 yield "event: reset\ndata: {}\n\n"

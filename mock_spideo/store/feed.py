@@ -248,12 +248,22 @@ class Feed:
             name = row["outcome"] or "refused"
             entry = outcomes.setdefault(name, {"count": 0, "reasons": []})
             entry["count"] += row["n"]
+            example = self._rows("SELECT message FROM problems WHERE request_id = ? AND"
+                                 " code = ?", (row["sample"], row["code"]))
             entry["reasons"].append({"code": row["code"] or name, "count": row["n"],
-                                     "sample": row["sample"]})
+                                     "sample": row["sample"],
+                                     "example": example[0][0] if example else None})
         for entry in outcomes.values():
             entry["reasons"].sort(key=lambda reason: -reason["count"])
         return {"received": sum(e["count"] for e in outcomes.values()),
                 "outcomes": outcomes}
+
+    def user_property_counts(self) -> dict[str, dict[str, int]]:
+        """For each user-property name: how many times it was set, and for how many
+        viewers."""
+        rows = self._rows("SELECT name, COUNT(*), COUNT(DISTINCT client || ':' || user_id)"
+                          " FROM user_properties GROUP BY name ORDER BY name")
+        return {row[0]: {"sets": row[1], "users": row[2]} for row in rows}
 
     def problems_by_code(self) -> list[dict[str, Any]]:
         """Each problem code with its severity, count and latest example."""

@@ -103,16 +103,15 @@
 
     pause.addEventListener("click", () => {
       const paused = pause.getAttribute("aria-pressed") === "true";
+      // A toggle button: its name stays, aria-pressed says whether it is on.
       if (paused) {
         connect();
         pause.setAttribute("aria-pressed", "false");
-        pause.textContent = "Pause live updates";
         status.textContent = "Live: new requests appear at the top.";
       } else {
         source.close();
         pause.setAttribute("aria-pressed", "true");
-        pause.textContent = "Resume live updates";
-        status.textContent = "Paused: new requests wait until you resume.";
+        status.textContent = "Paused: new requests wait until you press the button again.";
       }
     });
     document.addEventListener("journal-reset", () => {
