@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import PackageLoader
-
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text

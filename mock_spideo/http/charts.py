@@ -69,7 +69,7 @@ def bar_chart(buckets: Sequence[str], series: dict[str, Sequence[int]], *, title
     last_day = None
     for index, bucket in enumerate(buckets):
         x = left + index * step + (step - bar_w) / 2
-        base = upper + plot_h
+        base = float(upper + plot_h)
         for (name, values), colour in zip(series.items(), PALETTE * 4, strict=False):
             h = values[index] / top * plot_h
             if h > 0:

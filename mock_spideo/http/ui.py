@@ -27,7 +27,8 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from mock_spideo.engine.explain import explain, nearest_miss
+from mock_spideo.engine.explain import RuleTrace, explain, nearest_miss
+from mock_spideo.engine.mapping import MappingResult
 from mock_spideo.engine.problems import PROBLEM_CODES
 from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.http.context import current_state
@@ -191,7 +192,9 @@ def request_detail(request_id: int) -> tuple[str, int]:
         return render_template("ui/missing.html", request_id=request_id), 404
     exchange = found["exchange"]
     message = decoded(exchange["body"]) if exchange else None
-    traces, nearest, result = [], None, None
+    traces: list[RuleTrace] = []
+    nearest: RuleTrace | None = None
+    result: MappingResult | None = None
     if isinstance(message, dict) and exchange and exchange["body_size"] == len(
             exchange["body"]):
         result, traces = explain(message, state.config.rules)

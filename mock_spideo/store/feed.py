@@ -78,10 +78,10 @@ class Feed:
         older than id `before`, or just newer than id `after`."""
         clauses, params = self._where(where)
         if after is not None:
-            rows = self._select(clauses + ["r.id > ?"], [*params, after], "ASC", limit + 1)
+            rows = self._select([*clauses, "r.id > ?"], [*params, after], "ASC", limit + 1)
             more_newer = len(rows) > limit
             rows = rows[:limit][::-1]
-            more_older = bool(rows) and self._exists(clauses + ["r.id < ?"],
+            more_older = bool(rows) and self._exists([*clauses, "r.id < ?"],
                                                      [*params, rows[-1]["id"]])
         else:
             bound = (["r.id < ?"], [before]) if before is not None else ([], [])
@@ -89,7 +89,7 @@ class Feed:
             more_older = len(rows) > limit
             rows = rows[:limit]
             more_newer = before is not None and bool(rows) and self._exists(
-                clauses + ["r.id > ?"], [*params, rows[0]["id"]])
+                [*clauses, "r.id > ?"], [*params, rows[0]["id"]])
         return FeedPage(rows, rows[-1]["id"] if more_older and rows else None,
                         rows[0]["id"] if more_newer and rows else None, self.latest_id())
 
@@ -98,7 +98,7 @@ class Feed:
         """Requests matching `where` received after id `after`: the newest `limit` of them,
         newest first, and how many older ones beyond those were left out."""
         clauses, params = self._where(where)
-        rows = self._select(clauses + ["r.id > ?"], [*params, after], "DESC", limit)
+        rows = self._select([*clauses, "r.id > ?"], [*params, after], "DESC", limit)
         skipped = 0
         if len(rows) == limit:
             between = " AND ".join([*clauses, "r.id > ?", "r.id < ?"])
