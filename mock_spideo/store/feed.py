@@ -23,6 +23,10 @@ __all__ = ["OUTCOMES", "Feed", "FeedPage", "RequestFilter"]
 OUTCOMES = ("recorded", "ignored", "refused", "duplicate", "fault")
 _ROW = ("r.id, r.at, r.method, r.path, r.status, r.client, r.user_id, r.type, r.event,"
         " r.outcome, r.code, r.problems, r.message_id, r.duration_ms")
+# The filters by how few requests each usually selects (see Feed._walks).
+_DRIVERS = ("message_id", "user", "event", "interaction", "code", "type", "outcome", "client")
+_COLUMNS = {"message_id": "message_id", "user": "user_id", "event": "event", "type": "type",
+            "outcome": "outcome", "client": "client"}
 _SEGMENT = "r.method = 'POST' AND (r.path = '/segment' OR r.path LIKE '/segment?%')"
 
 
@@ -76,20 +80,19 @@ class Feed:
              after: int | None = None, limit: int = 50) -> FeedPage:
         """`limit` requests matching `where`, newest first: the newest ones, or those just
         older than id `before`, or just newer than id `after`."""
-        clauses, params = self._where(where)
         if after is not None:
-            rows = self._select([*clauses, "r.id > ?"], [*params, after], "ASC", limit + 1)
+            rows = self._select(where, (">", after), "ASC", limit + 1)
             more_newer = len(rows) > limit
             rows = rows[:limit][::-1]
-            more_older = bool(rows) and self._exists([*clauses, "r.id < ?"],
-                                                     [*params, rows[-1]["id"]])
+            more_older = bool(rows) and bool(self._ids(where, ("<", rows[-1]["id"]),
+                                                       "DESC", 1))
         else:
-            bound = (["r.id < ?"], [before]) if before is not None else ([], [])
-            rows = self._select(clauses + bound[0], [*params, *bound[1]], "DESC", limit + 1)
+            rows = self._select(where, ("<", before) if before is not None else None, "DESC",
+                                limit + 1)
             more_older = len(rows) > limit
             rows = rows[:limit]
-            more_newer = before is not None and bool(rows) and self._exists(
-                [*clauses, "r.id > ?"], [*params, rows[0]["id"]])
+            more_newer = before is not None and bool(rows) and bool(
+                self._ids(where, (">", rows[0]["id"]), "ASC", 1))
         return FeedPage(rows, rows[-1]["id"] if more_older and rows else None,
                         rows[0]["id"] if more_newer and rows else None, self.latest_id())
 
@@ -97,50 +100,84 @@ class Feed:
               ) -> tuple[list[dict[str, Any]], int]:
         """Requests matching `where` received after id `after`: the newest `limit` of them,
         newest first, and how many older ones beyond those were left out."""
-        clauses, params = self._where(where)
-        rows = self._select([*clauses, "r.id > ?"], [*params, after], "DESC", limit)
+        rows = self._select(where, (">", after), "DESC", limit)
         skipped = 0
         if len(rows) == limit:
-            between = " AND ".join([*clauses, "r.id > ?", "r.id < ?"])
-            skipped = int(self._rows(f"SELECT COUNT(*) FROM requests r WHERE {between}",
-                                     [*params, after, rows[-1]["id"]])[0][0])
+            walks = self._walks(where, [(">", after), ("<", rows[-1]["id"])])
+            union = " UNION ".join(walk for walk, _, _ in walks)
+            params = [value for _, _, values in walks for value in values]
+            skipped = int(self._rows(f"SELECT COUNT(*) FROM ({union})", params)[0][0])
         return rows, skipped
 
-    def _where(self, where: RequestFilter) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (("client", where.client), ("user_id", where.user),
-                              ("event", where.event), ("type", where.type),
-                              ("outcome", where.outcome), ("message_id", where.message_id)):
-            if value is not None:
-                clauses.append(f"r.{column} = ?")
-                params.append(value)
-        if where.code is not None:
-            clauses.append("(r.code = ? OR r.id IN (SELECT request_id FROM problems"
-                           " WHERE code = ?))")
-            params += [where.code, where.code]
-        if where.interaction is not None:
-            clauses.append("r.id IN (SELECT request_id FROM request_interactions"
-                           " WHERE type = ?)")
-            params.append(where.interaction)
+    def _walks(self, where: RequestFilter, bounds: list[tuple[str, int]]
+               ) -> list[tuple[str, str, list[Any]]]:
+        """The id queries (their union is the answer) for `where` within id `bounds`.
+
+        The filter that usually selects the fewest rows drives (its index is walked in id
+        order) and the others are checked on the rows it yields: a fixed order, so a plan
+        never depends on statistics a journal being written may not have."""
+        given = where.active
+        driver = next((name for name in _DRIVERS if name in given), None)
+        checks, params = [], []
+        for name, column in _COLUMNS.items():
+            if name in given and name != driver:
+                checks.append(f"+r.{column} = ?")  # '+': checked, not an index to walk
+                params.append(given[name])
+        if "interaction" in given and driver != "interaction":
+            checks.append("EXISTS (SELECT 1 FROM request_interactions x WHERE x.type = ?"
+                          " AND x.request_id = r.id)")
+            params.append(given["interaction"])
+        if "code" in given and driver != "code":
+            checks.append("(+r.code = ? OR EXISTS (SELECT 1 FROM problems x WHERE"
+                          " x.code = ? AND x.request_id = r.id))")
+            params += [given["code"], given["code"]]
+        bounds = [*bounds, *self._time_bounds(where)]
+        if driver == "interaction":
+            sources = [("request_interactions d JOIN requests r ON r.id = d.request_id",
+                        "d.request_id", "d.type = ?", given["interaction"])]
+        elif driver == "code":
+            sources = [("requests r", "r.id", "r.code = ?", given["code"]),
+                       ("problems d JOIN requests r ON r.id = d.request_id", "d.request_id",
+                        "d.code = ?", given["code"])]
+        elif driver is not None:
+            sources = [("requests r", "r.id", f"r.{_COLUMNS[driver]} = ?", given[driver])]
+        else:
+            sources = [("requests r", "r.id", "1", None)]
+        walks = []
+        for source, key, lead, value in sources:
+            clauses = [lead, *checks, *(f"{key} {op} ?" for op, _ in bounds)]
+            walks.append((f"SELECT {key} FROM {source} WHERE {' AND '.join(clauses)}", key,
+                          [*([value] if value is not None else []), *params,
+                           *(bound for _, bound in bounds)]))
+        return walks
+
+    def _ids(self, where: RequestFilter, bound: tuple[str, int] | None, order: str,
+             limit: int) -> list[int]:
+        found: set[int] = set()
+        for walk, key, params in self._walks(where, [bound] if bound else []):
+            group = f" GROUP BY {key}" if key.startswith("d.") else ""  # a request may
+            found.update(row[0] for row in self._rows(  # have one code twice
+                f"{walk}{group} ORDER BY {key} {order} LIMIT ?", [*params, limit]))
+        return sorted(found, reverse=order == "DESC")[:limit]
+
+    def _time_bounds(self, where: RequestFilter) -> list[tuple[str, int]]:
+        bounds = []
         if where.since is not None:
             first = self._first_id_at(where.since)
-            clauses.append("r.id >= ?")
-            params.append(first if first is not None else self.latest_id() + 1)
+            bounds.append((">=", first if first is not None else self.latest_id() + 1))
         if where.until is not None:
             first = self._first_id_at(where.until)
             if first is not None:
-                clauses.append("r.id < ?")
-                params.append(first)
-        return clauses or ["1"], params
+                bounds.append(("<", first))
+        return bounds
 
     def _first_id_at(self, moment: float) -> int | None:
         """The first request received at or after `moment`: a binary search over ids, which
         grow with the time of receipt (each request is journaled under one lock)."""
-        bounds = self._rows("SELECT MIN(id), MAX(id) FROM requests")[0]
-        if bounds[0] is None:
+        first = self._rows("SELECT MIN(id) FROM requests")[0][0]  # apart: each is then
+        if first is None:  # one step down an index, where both at once scan the table
             return None
-        low, high = int(bounds[0]), int(bounds[1])
+        low, high = int(first), self.latest_id()
         best = None
         while low <= high:
             middle = (low + high) // 2
@@ -154,15 +191,14 @@ class Feed:
                 low = int(row["id"]) + 1
         return best
 
-    def _select(self, clauses: list[str], params: list[Any], order: str,
+    def _select(self, where: RequestFilter, bound: tuple[str, int] | None, order: str,
                 limit: int) -> list[dict[str, Any]]:
-        rows = self._rows(f"SELECT {_ROW} FROM requests r WHERE {' AND '.join(clauses)}"
-                          f" ORDER BY r.id {order} LIMIT ?", [*params, limit])
+        ids = self._ids(where, bound, order, limit)
+        if not ids:
+            return []
+        rows = self._rows(f"SELECT {_ROW} FROM requests r WHERE r.id IN"
+                          f" ({','.join('?' * len(ids))}) ORDER BY r.id {order}", ids)
         return self._with_interactions([_request_row(row) for row in rows])
-
-    def _exists(self, clauses: list[str], params: list[Any]) -> bool:
-        return bool(self._rows(f"SELECT 1 FROM requests r WHERE {' AND '.join(clauses)}"
-                               " LIMIT 1", params))
 
     def _with_interactions(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each row with the interaction types its request recorded."""
