@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import sqlite3
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -19,6 +21,8 @@ __all__ = ["log_current_request", "log_request", "masked_headers", "redacted_pat
 # Paths that are not traffic to Spideo: the admin API and the UI itself.
 _NOT_LOGGED = ("/__admin", "/__ui")
 _SECRET_WORDS = ("key", "token", "secret", "password")
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-segment-settings",
+                             "cookie"})
 
 
 def redacted_path() -> str:
@@ -60,7 +64,8 @@ def log_request(response: Response) -> Response:
     if state.config.ui and state.config.keep_bodies and record.request_id is not None:
         body, size = _body_seen(record.body)
         answer = b"" if response.is_streamed else response.get_data()
-        state.journal.add_exchange(record.request_id, masked_headers(request.headers.items()),
+        state.journal.add_exchange(record.request_id,
+                                   masked_headers(_environ_headers(request.environ)),
                                    body, size, answer, response.mimetype,
                                    state.config.keep_bodies)
     return response
@@ -77,22 +82,43 @@ def _body_seen(read: bytes | None) -> tuple[bytes, int]:
     return request.get_data(cache=True), size
 
 
-def masked_headers(headers: Any) -> dict[str, str]:
+def masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Request headers as shown to a person: API keys and tokens masked (the Basic
     credentials and X-Segment-Settings are decoded first, so that the key is visible
     to no one yet its shape is)."""
-    out: dict[str, str] = {}
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "authorization":
-            out[name] = _masked_authorization(value)
-        elif lower == "x-segment-settings":
-            out[name] = _masked_settings(value)
-        elif any(word in lower for word in _SECRET_WORDS) or lower == "cookie":
-            out[name] = mask_key(value)
-        else:
-            out[name] = value
-    return out
+    return {name: _masked(name.lower(), value) if _secret(name) else value
+            for name, value in headers}
+
+
+def _environ_headers(environ: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The request's headers straight from the WSGI environ (cheaper than Werkzeug's
+    EnvironHeaders, which this runs on every request for)."""
+    for key, value in environ.items():
+        name = _header_name(key)
+        if name is not None:
+            yield name, value
+
+
+@lru_cache(maxsize=512)
+def _header_name(key: str) -> str | None:
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-").title()
+    return key.replace("_", "-").title() if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else None
+
+
+@lru_cache(maxsize=512)
+def _secret(name: str) -> bool:
+    lower = name.lower()
+    return lower in _SECRET_HEADERS or any(word in lower for word in _SECRET_WORDS)
+
+
+@lru_cache(maxsize=256)  # a source sends the same credentials on every request
+def _masked(lower: str, value: str) -> str:
+    if lower in ("authorization", "proxy-authorization"):
+        return _masked_authorization(value)
+    if lower == "x-segment-settings":
+        return _masked_settings(value)
+    return mask_key(value)
 
 
 def _masked_authorization(value: str) -> str:

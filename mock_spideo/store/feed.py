@@ -15,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
+
 from mock_spideo.segment import parse_time
 from mock_spideo.store.journal import Journal
 
@@ -341,7 +343,7 @@ def _property_row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _exchange(row: sqlite3.Row) -> dict[str, Any]:
-    return {"headers": json.loads(row["headers"]), "body": bytes(row["body"] or b""),
+    return {"headers": orjson.loads(row["headers"]), "body": bytes(row["body"] or b""),
             "body_size": row["body_size"], "answer": bytes(row["answer"] or b""),
             "answer_size": row["answer_size"], "answer_type": row["answer_type"]}
 

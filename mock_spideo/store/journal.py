@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from mock_spideo.engine.mapping import Interaction, UserProperty
 from mock_spideo.engine.problems import Problem
 
@@ -199,7 +201,7 @@ class Journal:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO exchanges VALUES (?,?,?,?,?,?,?,?)",
-                (request_id % keep, request_id, json.dumps(headers), body[:BODY_CAP],
+                (request_id % keep, request_id, orjson.dumps(headers), body[:BODY_CAP],
                  body_size, answer[:BODY_CAP], len(answer), answer_type))
 
     def delete_interaction(self, client: str, user_id: str, type_: str, content_id: str) -> int:

@@ -29,7 +29,7 @@ def test_the_json_report_has_the_mocks_funnel_and_user_properties_by_name(writte
 
 
 def test_the_html_report_prints_its_settings_funnels_and_numbers(written):
-    result, data, page = written
+    _, data, page = written
     text = re.sub(r"<[^>]+>", " ", page)
     for needed in ("seed", "throughput", "Delivery funnel", "Retries and statuses",
                    "User properties", "Problems by code", "Conservation",
