@@ -54,7 +54,8 @@ def log_request(response: Response) -> Response:
     its exchange when the UI keeps bodies."""
     record = current_record()
     state = current_state()
-    if request.path.startswith(_NOT_LOGGED) or (state.config.ui and request.path == "/"):
+    if request.path.startswith(_NOT_LOGGED) or (
+            state.config.ui and request.path == "/" and request.method in ("GET", "HEAD")):
         return response
     if not record.logged:
         if response.status_code >= 400 and not record.problems and record.refusal:

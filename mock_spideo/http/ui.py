@@ -53,6 +53,7 @@ FILTERS = {"client": "client", "user": "user", "event": "event", "type": "type",
            "outcome": "outcome", "code": "code", "interaction": "interaction",
            "messageId": "message_id", "since": "since", "until": "until"}
 _STREAMS = "mock_spideo.ui_streams"
+_RESET = "id: 0\nevent: reset\ndata: {}\n\n"  # id 0: a reconnection starts from the top
 
 
 class FilterError(ValueError):
@@ -162,12 +163,12 @@ def _stream(feed: Feed, where: RequestFilter, after: int, stopping: threading.Ev
         generation = feed.journal.generation
         if after > feed.latest_id():  # reset while the browser was away
             after = 0
-            yield "event: reset\ndata: {}\n\n"
+            yield _RESET
         deadline = time.monotonic() + STREAM_SECONDS
         while time.monotonic() < deadline and not stopping.is_set() and not gone():
             if feed.journal.generation != generation:  # ids start again at 1
                 generation, after = feed.journal.generation, 0
-                yield "event: reset\ndata: {}\n\n"
+                yield _RESET
             rows, skipped = feed.newer(where, after, PAGE_SIZE)
             if rows:
                 after = rows[0]["id"]
@@ -187,7 +188,7 @@ def request_detail(request_id: int) -> tuple[str, int]:
     """One request: the message as received, headers, answer, rule trace, records. With
     ?panel=1, the fragment the feed's detail panel shows."""
     state = current_state()
-    found = _feed().request(request_id)
+    found = _feed().request(request_id) if request_id < 2**63 else None  # SQLite's range
     if found is None:
         return render_template("ui/missing.html", request_id=request_id), 404
     exchange = found["exchange"]

@@ -143,14 +143,14 @@ def test_the_live_feed_sends_new_matching_rows_then_a_reset(app, http):
     data = orjson.loads(event.split("data: ", 1)[1])
     assert data["count"] == 1 and 'data-id="2"' in data["html"]
     mock_state(app).reset()
-    assert next(chunks) == b"event: reset\ndata: {}\n\n"
+    assert next(chunks) == b"id: 0\nevent: reset\ndata: {}\n\n"
     reply.close()
 
 
 def test_a_browser_back_after_a_reset_is_told_to_start_again(http):
     reply, chunks = events(http, "", HTTP_LAST_EVENT_ID="40")
     assert next(chunks) == b"retry: 1000\n\n"
-    assert next(chunks) == b"event: reset\ndata: {}\n\n"
+    assert next(chunks) == b"id: 0\nevent: reset\ndata: {}\n\n"
     reply.close()
 
 
@@ -210,3 +210,13 @@ def test_bar_chart_labels_its_axes_and_writes_its_values():
 def test_funnel_chart_writes_counts_and_shares():
     svg = funnel_chart([("received", 200), ("recorded", 50)], title="Funnel")
     assert "200 (100.0%)" in svg and "50 (25.0%)" in svg and 'role="img"' in svg
+
+
+def test_a_post_to_slash_is_still_journaled_as_traffic(app, http):
+    assert http.post("/", json={"type": "track"}).status_code == 405
+    assert [(r["method"], r["code"]) for r in mock_state(app).journal.requests()] == [
+        ("POST", "method_not_allowed")]
+
+
+def test_a_request_id_beyond_sqlites_range_is_a_404_not_a_500(http):
+    assert http.get("/__ui/requests/99999999999999999999999").status_code == 404
