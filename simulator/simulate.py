@@ -122,8 +122,7 @@ def run_simulation(settings: SimulationSettings,
             url = settings.target
         else:
             app = create_app(MockConfig(clients={settings.client: settings.api_key},
-                                        ui=settings.ui,
-                                        keep_bodies=10_000 if settings.ui else 0))
+                                        ui=settings.ui))
             state = mock_state(app)
             state.load_catalog(settings.client, sim.catalog.to_mock_payload())
             if settings.faults:
