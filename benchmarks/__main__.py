@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from mock_spideo import (
     Interaction,
     Journal,
     LiveServer,
+    MockConfig,
     create_app,
     default_rules,
     map_message,
@@ -247,6 +249,62 @@ def bench_journal() -> list[Figure]:
     ]
 
 
+def fill_requests(path: Path, count: int) -> None:
+    """A journal file of `count` requests as a busy week leaves it (mostly heartbeats,
+    some plays and clicks, a few refusals), written straight into SQLite."""
+    Journal(path).close()  # the schema
+    db = sqlite3.connect(path)
+    kinds = [("Video Content Playing", "ignored", "heartbeat", 200, None)] * 24 + [
+        ("Video Content Started", "recorded", "recorded", 200, "play"),
+        ("Product Clicked", "recorded", "recorded", 200, "click"),
+        ("Video Content Startd", "ignored", "no_rule", 200, None),
+        ("Product Viewed", "refused", "missing_content_id", 400, None)]
+    started = time.time() - count / 1000
+    for offset in range(0, count, 50_000):
+        rows, marks = [], []
+        for n in range(offset + 1, min(count, offset + 50_000) + 1):
+            event, outcome, code, status, interaction = kinds[n % len(kinds)]
+            rows.append((n, "POST", "/segment", status, "demo", f"{n:032x}", "track", event,
+                         outcome, f'["{code}"]' if status >= 400 else "[]", 0.2,
+                         started + n / 1000, f"user-{n % 5000}", code))
+            if interaction:
+                marks.append((interaction, n))
+        db.executemany("INSERT INTO requests (id, method, path, status, client, message_id,"
+                       " type, event, outcome, problems, duration_ms, at, user_id, code)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO request_interactions VALUES (?, ?)", marks)
+    db.commit()
+    db.close()
+
+
+def bench_ui() -> list[Figure]:
+    """The feed's first page (rendered by the app) over a million journaled requests
+    against a thousand: keyset pages walk an index, whatever the journal's size."""
+    large, small = int(1_000_000 * SCALE), 1_000
+
+    def page_seconds(count: int, query: str) -> float:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "journal.sqlite"
+            fill_requests(path, count)
+            app = create_app(MockConfig(journal_path=str(path)))  # builds the indexes
+            client = app.test_client()
+            assert client.get("/" + query).status_code == 200
+            seconds = min(timed(lambda: client.get("/" + query)) for _ in range(7))
+            mock_state(app).journal.close()
+            return seconds
+
+    figures = []
+    for name, query in (("ui_first_page_1m_vs_1k", ""),
+                        ("ui_filtered_page_1m_vs_1k",
+                         "?event=Video+Content+Playing&outcome=ignored")):
+        few, many = page_seconds(small, query), page_seconds(large, query)
+        figures.append(Figure(name, round(many * 1000, 2), "ms",
+                              f"the same page over {small:,} requests",
+                              round(few * 1000, 2), round(many / few, 2), "<= 2",
+                              many / few <= 2))
+    return figures
+
+
 def _write(journal: Journal, item: Interaction) -> None:
     with journal.transaction() as db:
         journal.add_interactions(db, "demo", [item], via="segment")
@@ -284,7 +342,8 @@ def main() -> int:
     figures: list[Figure] = []
     for label, bench in (("generator", bench_generator), ("mapping", bench_mapping),
                          ("HTTP", bench_http), ("scenarios", bench_scenarios),
-                         ("journal", bench_journal), ("memory", bench_memory)):
+                         ("journal", bench_journal), ("UI", bench_ui),
+                         ("memory", bench_memory)):
         console.print(f"[dim]measuring {label}...[/dim]")
         figures += bench()
     table = Table(title="spideo-sim benchmarks" + (" (quick)" if QUICK else ""))

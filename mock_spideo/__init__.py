@@ -24,6 +24,7 @@ from mock_spideo.http.app import create_app, mock_state
 from mock_spideo.http.server import ListenError, LiveServer
 from mock_spideo.store.config import ConfigError, MockConfig, mask_key
 from mock_spideo.store.faults import FaultError
+from mock_spideo.store.feed import Feed, RequestFilter
 from mock_spideo.store.journal import Journal, JournalError
 from mock_spideo.store.state import CatalogError, MockState
 from mock_spideo.version import __version__
@@ -33,6 +34,7 @@ __all__ = [
     "CatalogError",
     "ConfigError",
     "FaultError",
+    "Feed",
     "Interaction",
     "Journal",
     "JournalError",
@@ -42,6 +44,7 @@ __all__ = [
     "MockConfig",
     "MockState",
     "Problem",
+    "RequestFilter",
     "Rule",
     "RuleSet",
     "RuleTrace",

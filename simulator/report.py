@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from jinja2 import PackageLoader
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from mock_spideo import default_rules, severity_of
+from mock_spideo.http.templating import page_environment
 from simulator.simulate import SimulationResult
 
 __all__ = ["print_report", "report_dict", "write_reports"]
@@ -32,7 +35,8 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
         "interactions": {"total": sum(result.interactions_by_type.values()),
                          "by_type": result.interactions_by_type,
                          "by_hour": result.interactions_by_hour},
-        "user_properties": {"total": result.user_properties},
+        "user_properties": {"total": result.user_properties,
+                            "by_name": result.user_properties_by_name},
         "problems": {"by_code": result.problems_by_code, "examples": result.problem_examples,
                      "unexpected_errors": sorted(result.unexpected_errors),
                      "setup_refusals": dict(ledger.setup_refusals)},
@@ -40,6 +44,7 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
                        "messages_per_s": round(result.total / result.seconds, 1)
                        if result.seconds else None},
         "conservation": result.conservation,
+        "received": result.received,
     }
 
 
@@ -95,61 +100,33 @@ def write_reports(result: SimulationResult, out_dir: str | Path = "out") -> tupl
     return json_path, html_path
 
 
-def _bars(values: dict[str, int], width: int = 860, height: int = 220) -> str:
-    """An SVG bar chart (no scripts, no network): one bar per key, in order."""
-    if not values:
-        return "<p>No interactions were recorded.</p>"
-    peak = max(values.values()) or 1
-    step = width / len(values)
-    bars = []
-    for index, (label, value) in enumerate(values.items()):
-        h = value / peak * (height - 30)
-        x = index * step
-        bars.append(f'<rect x="{x + 1:.1f}" y="{height - 20 - h:.1f}" '
-                    f'width="{max(step - 2, 1):.1f}" height="{h:.1f}" fill="#3b6ea8">'
-                    f'<title>{html.escape(label)}: {value}</title></rect>')
-    first, last = html.escape(next(iter(values))), html.escape(list(values)[-1])
-    return (f'<svg width="{width}" height="{height}" role="img" aria-label="interactions '
-            f'over simulated time">{"".join(bars)}<text x="0" y="{height - 4}" '
-            f'font-size="11">{first}</text><text x="{width}" y="{height - 4}" font-size="11" '
-            f'text-anchor="end">{last}</text></svg>')
-
-
-def _html_table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+_OUTCOME_MEANINGS = {
+    "delivered": "Spideo answered 2xx (recorded, ignored or a duplicate)",
+    "filtered": "not sent: the integrations object or an unsupported type",
+    "discarded": "Spideo answered a status Segment does not retry (4xx)",
+    "failed": "retries exhausted (5xx, 429 or a dropped connection until the window closed)",
+}
 
 
 def _html(data: dict[str, Any]) -> str:
+    """The printable report: the UI's templates, stylesheet and charts, in one file."""
+    env = page_environment(PackageLoader("simulator"))
     outcomes = data["outcomes"]
-    total = sum(outcomes.values()) or 1
-    outcome_bar = "".join(
-        f'<div style="width:{count / total * 100:.2f}%;background:{color}" '
-        f'title="{kind}: {count}">{kind if count / total > 0.08 else ""}</div>'
-        for (kind, count), color in zip(outcomes.items(),
-                                        ("#3c9a5f", "#c9a227", "#8a8a8a", "#c0392b"),
-                                        strict=True) if count)
-    ok = "OK" if data["conservation"].get("ok") else "FAILED"
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>spideo-sim report</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:900px}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;
-text-align:left}}.bar{{display:flex;height:28px;color:#fff;font-size:12px}}
-.bar div{{display:flex;align-items:center;justify-content:center;overflow:hidden}}</style>
-</head><body>
-<h1>What Spideo would have recorded</h1>
-<p>{data['messages']['total']} messages; conservation: <b>{ok}</b>.</p>
-<h2>Interactions over simulated time (per hour)</h2>
-{_bars(data['interactions']['by_hour'])}
-<h2>Outcomes</h2>
-<div class="bar">{outcome_bar}</div>
-{_html_table(list(outcomes.items()), ('outcome', 'messages'))}
-<h2>Interactions by type</h2>
-{_html_table(sorted(data['interactions']['by_type'].items()), ('type', 'interactions'))}
-<h2>Problems by code</h2>
-{_html_table([(c, n, data['problems']['examples'].get(c, '')) for c, n in
-              sorted(data['problems']['by_code'].items())], ('code', 'count', 'example'))}
-</body></html>
-"""
+    received = data.get("received") or {}
+    hours = list(data["interactions"]["by_hour"])
+    problems = [{"code": code, "severity": severity_of(code) or "info", "count": count,
+                 "example": data["problems"]["examples"].get(code, "")}
+                for code, count in sorted(data["problems"]["by_code"].items(),
+                                          key=lambda item: (-item[1], item[0]))]
+    return env.get_template("report.html").render(
+        d=data, target=data["settings"].get("target") or "mock Spideo in-process",
+        written=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        outcome_meanings=_OUTCOME_MEANINGS, problems=problems, hours=hours,
+        hour_values=list(data["interactions"]["by_hour"].values()),
+        segment_steps=[("generated", data["messages"]["total"]),
+                       *((name, outcomes[name]) for name in _OUTCOME_MEANINGS)],
+        spideo_steps=[("received", received.get("received", 0)),
+                      *((name, entry["count"]) for name, entry in
+                        received.get("outcomes", {}).items())],
+        ignore_reasons={rule.ignore: f"rule '{rule.name}': {rule.description}"
+                        for rule in default_rules().rules if rule.ignore})

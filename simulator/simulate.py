@@ -17,6 +17,7 @@ from typing import Any
 
 from mock_spideo import (
     FaultError,
+    Feed,
     Journal,
     LiveServer,
     MockConfig,
@@ -50,6 +51,7 @@ class SimulationSettings:
     send_all: bool = False
     limit: int | None = None
     retry_window_s: float = 4 * 3600
+    ui: bool = False  # the in-process mock serves its web UI (and keeps bodies for it)
 
 
 @dataclass
@@ -69,6 +71,8 @@ class SimulationResult:
     error_codes: set[str] = field(default_factory=set)
     conservation: dict[str, Any] = field(default_factory=dict)
     expected_codes: set[str] = field(default_factory=set)
+    received: dict[str, Any] = field(default_factory=dict)  # the mock's funnel (in-process)
+    user_properties_by_name: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -84,8 +88,13 @@ def _load_faults(path: str) -> Any:
 
 
 def run_simulation(settings: SimulationSettings,
-                   progress: Callable[[int], None] | None = None) -> SimulationResult:
-    """Run one simulation end to end and return its accounting."""
+                   progress: Callable[[int], None] | None = None, *,
+                   on_mock: Callable[[str], None] | None = None,
+                   after: Callable[[SimulationResult], None] | None = None
+                   ) -> SimulationResult:
+    """Run one simulation end to end and return its accounting. In-process, `on_mock`
+    gets the mock's URL once it is up, and `after` the accounted result while the mock
+    still runs (to show its UI until the user is done)."""
     sim = Simulation.from_options(users=settings.users, days=settings.days, seed=settings.seed,
                                   start=settings.start, profile=settings.profile)
     result = SimulationResult(settings)
@@ -100,7 +109,8 @@ def run_simulation(settings: SimulationSettings,
             probe(target, settings.api_key, settings.client)
             url = target.endpoint
         else:
-            app = create_app(MockConfig(clients={settings.client: settings.api_key}))
+            app = create_app(MockConfig(clients={settings.client: settings.api_key},
+                                        ui=settings.ui))
             state = mock_state(app)
             state.load_catalog(settings.client, sim.catalog.to_mock_payload())
             if settings.faults:
@@ -109,6 +119,8 @@ def run_simulation(settings: SimulationSettings,
             server = stack.enter_context(LiveServer(app, threads=max(4, settings.workers)))
             url = server.url + "/segment"
             journal = state.journal
+            if on_mock:
+                on_mock(server.url)
         destination = Destination(url, settings.api_key, settings.client)
         deliverer = stack.enter_context(Deliverer(
             destination, policy=RetryPolicy(window_s=settings.retry_window_s),
@@ -131,6 +143,8 @@ def run_simulation(settings: SimulationSettings,
         if progress:
             progress(result.total)
         _account(result, journal)
+        if after:
+            after(result)
     return result
 
 
@@ -149,6 +163,8 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
             if row["severity"] == "error":
                 result.error_codes.add(row["code"])
         result.interactions_by_hour = journal.interactions_by_hour()
+        result.received = Feed(journal).funnel()
+        result.user_properties_by_name = Feed(journal).user_property_counts()
         checks["recorded_equals_delivered"] = (
             stats["interactions"] == ledger.recorded_interactions
             and stats["user_properties"] == ledger.recorded_user_properties)

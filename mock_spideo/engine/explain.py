@@ -6,13 +6,14 @@ matched and, when it did not, which conditions failed and what the message held.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from mock_spideo.engine import fql
 from mock_spideo.engine.mapping import MappingResult, condition_view, map_message
 from mock_spideo.engine.rules import RuleSet, default_rules
 
-__all__ = ["RuleTrace", "explain"]
+__all__ = ["RuleTrace", "explain", "nearest_miss"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,24 @@ def explain(message: Any, rules: RuleSet | None = None) -> tuple[MappingResult, 
         if matched:
             break
     return result, traces
+
+
+def nearest_miss(traces: list[RuleTrace]) -> RuleTrace | None:
+    """The rule that came closest to matching a message that no rule matched: the fewest
+    failed conditions, then the failed values nearest to what the rule wanted (so that
+    a typo in an event name finds the rule it was meant for). None if a rule matched."""
+    if not traces or any(trace.matched for trace in traces):
+        return None
+    return min(traces, key=lambda trace: (len(trace.reasons), -_closeness(trace.reasons)))
+
+
+def _closeness(reasons: tuple[str, ...]) -> float:
+    """How alike each failed condition's wanted and actual values are (0 to 1)."""
+    ratios = []
+    for reason in reasons:
+        wanted, _, actual = reason.rpartition(": was ")
+        ratios.append(SequenceMatcher(None, wanted.split(" ", 2)[-1], actual).ratio())
+    return sum(ratios) / len(ratios) if ratios else 0.0
 
 
 def _describe(condition: dict[str, Any], view: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from mock_spideo.engine.problems import problem
-from mock_spideo.http import admin, destination, metrics, rest_api
+from mock_spideo.http import admin, destination, metrics, rest_api, ui
 from mock_spideo.http.context import EXTENSION, RequestRecord, current_record, current_state
 from mock_spideo.http.request_log import log_request
 from mock_spideo.http.responses import ApiError, problem_response
@@ -30,6 +30,8 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app.extensions[metrics.EXTENSION] = metrics.MockMetrics(app)
     app.register_blueprint(metrics.blueprint)
     app.register_blueprint(rest_api.blueprint)
+    if mock_state(app).config.ui:
+        app.register_blueprint(ui.blueprint)
     app.before_request(_start_clock)
     app.after_request(log_request)
     app.register_error_handler(ApiError, _refusal)

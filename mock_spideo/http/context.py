@@ -30,8 +30,11 @@ class RequestRecord:
     outcome: str = ""
     problems: list[Problem] = field(default_factory=list)
     refusal: Problem | None = None
-    interaction_types: list[str] = field(default_factory=list)  # what was recorded
     logged: bool = False
+    code: str | None = None  # the code of the outcome (recorded, heartbeat, no_rule, ...)
+    interactions: tuple[str, ...] = ()  # the interaction types recorded
+    body: bytes | None = None  # the body as read, when the view read the stream itself
+    request_id: int | None = None  # the journal's id, once logged
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000

@@ -62,7 +62,7 @@ def _read_body(state: MockState) -> Any:
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(problem("payload_too_large", size=f"{request.content_length} bytes",
                                limit=f"{limit} bytes"))
-    body = request.stream.read(limit + 1)
+    body = current_record().body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise ApiError(problem("payload_too_large", size=f"more than {limit} bytes",
                                limit=f"{limit} bytes"))
@@ -87,6 +87,7 @@ def receive() -> Response:
     if env is not None:
         record.message_id, record.type, record.user_id = env.message_id, env.type, env.user_id
         record.event = env.event if isinstance(env.event, str) else None
+        record.code = result.code
     if result.problem is not None:  # refused
         raise ApiError(result.problem)
     assert env is not None  # a message the mapping did not refuse has an envelope
@@ -105,6 +106,7 @@ def receive() -> Response:
                 db, client, env.message_id):
             duplicate = problem("duplicate_message", message_id=env.message_id, client=client)
             record.problems, record.outcome = [duplicate], "duplicate"
+            record.code = duplicate.code
             return json_response({"status": "duplicate", "code": duplicate.code,
                                   "message": duplicate.message})
         if interactions:
@@ -112,7 +114,7 @@ def receive() -> Response:
         if result.user_properties:
             state.journal.add_user_properties(db, client, result.user_properties)
         record.problems, record.outcome = warnings, result.outcome
-        record.interaction_types = [i.type for i in interactions]
+        record.interactions = tuple(i.type for i in interactions)
         log_current_request(db, 200)
     if result.outcome == "ignored":
         return json_response({"status": "ignored", "code": result.code,

@@ -61,7 +61,7 @@ def count_request(record: RequestRecord, status: int) -> None:
     metrics.latency.labels(surface).observe(record.elapsed_ms() / 1000)
     if surface == "destination" and record.outcome:
         metrics.outcomes.labels(record.outcome).inc()
-    for kind in record.interaction_types:
+    for kind in record.interactions:
         metrics.interactions.labels(kind).inc()
     for found in record.problems:
         metrics.problems.labels(found.code).inc()

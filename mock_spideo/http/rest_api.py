@@ -28,10 +28,11 @@ blueprint = Blueprint("rest_api", __name__)
 
 
 class ClientConverter(BaseConverter):
-    """A client name: one path segment, never '__admin' (so the admin API's paths,
-    answered with a wrong method, are 405 there, not REST's 404)."""
+    """A client name: one path segment not starting with '__', which names the mock's
+    own paths (/__admin, /__ui): answered with a wrong method, those are 405, not REST's
+    404."""
 
-    regex = r"(?!__admin(?:/|$))[^/]+"
+    regex = r"(?!__)[^/]+"
 
 
 class AnyPathConverter(PathConverter):
@@ -178,7 +179,7 @@ def _add_interaction(state: MockState, client: str, user_id: str, raw_type: str,
                                        distributions=distributions)
     record = current_record()
     record.problems, record.outcome = warnings, "recorded"
-    record.interaction_types = [interaction.type]
+    record.interactions = (interaction.type,)
     return jsonify({**_item(client, interaction.to_dict()), "distributions": distributions,
                     "problems": [p.to_dict() for p in warnings]})
 

@@ -12,12 +12,13 @@ from waitress import create_server, wasyncore
 
 from mock_spideo.errors import SpideoSimError
 
-__all__ = ["DEFAULT_CONNECTIONS", "DEFAULT_HOST", "DEFAULT_IDLE_TIMEOUT", "ListenError",
-           "LiveServer"]
+__all__ = ["DEFAULT_CONNECTIONS", "DEFAULT_HOST", "DEFAULT_IDLE_TIMEOUT", "STOPPING",
+           "ListenError", "LiveServer"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_CONNECTIONS = 1000
 DEFAULT_IDLE_TIMEOUT = 10.0
+STOPPING = "spideo_sim.stopping"  # environ key: a threading.Event set when serving stops
 # waitress warns on every queued request under load; a mock under test is meant to queue.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
@@ -42,11 +43,16 @@ class LiveServer:
         waitress reads them asynchronously); a connection silent for `idle_timeout`
         seconds is closed, so idle and slow clients cannot hold the server."""
         self.app = app
+        self._stopping = threading.Event()
         try:
             self._server = create_server(
-                app, host=host, port=port, threads=threads, connection_limit=connection_limit,
-                channel_timeout=idle_timeout, cleanup_interval=max(0.5, idle_timeout / 4),
+                self._serve, host=host, port=port, threads=threads,
+                connection_limit=connection_limit, channel_timeout=idle_timeout,
+                cleanup_interval=max(0.5, idle_timeout / 4),
                 asyncore_use_poll=True,  # select() cannot watch more than 1,024 sockets
+                # read on during a response, so that a closed client is seen at once
+                # (environ's client_disconnected)
+                channel_request_lookahead=1,
                 ident="spideo-sim", clear_untrusted_proxy_headers=True)
         except OSError as exc:
             hint = "; choose another port, or 0 for any free port" if port else ""
@@ -55,7 +61,12 @@ class LiveServer:
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+
+    def _serve(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """The app, told through environ[STOPPING] when the server stops, so that a
+        long response (the UI's live feed) ends instead of holding a thread."""
+        environ[STOPPING] = self._stopping
+        return self.app(environ, start_response)
 
     @property
     def url(self) -> str:
@@ -75,6 +86,7 @@ class LiveServer:
             while not self._stopping.is_set():
                 wasyncore.loop(timeout=0.1, map=server._map, count=1)
         finally:
+            self._stopping.set()  # also on Ctrl-C in serve_forever
             server.task_dispatcher.shutdown(timeout=5)
             wasyncore.close_all(server._map)
 

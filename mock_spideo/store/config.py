@@ -40,6 +40,8 @@ class MockConfig:
     fault_seed: int = 0
     # When set, /__admin answers only requests carrying 'Authorization: Bearer <token>'.
     admin_token: str | None = None
+    ui: bool = True  # serve the web UI at / (and index the journal for its filters)
+    keep_bodies: int = 10_000  # latest requests whose headers, body and answer are kept
 
     def __post_init__(self) -> None:
         if not self.clients or not all(
@@ -53,6 +55,9 @@ class MockConfig:
         if self.admin_token is not None and (not isinstance(self.admin_token, str)
                                              or len(self.admin_token) < 8):
             raise ConfigError("admin_token must be a string of at least 8 characters")
+        if isinstance(self.keep_bodies, bool) or not isinstance(
+                self.keep_bodies, int) or self.keep_bodies < 0:
+            raise ConfigError("keep_bodies must be a whole number >= 0")
 
     def client_for_key(self, key: str) -> str | None:
         """The client an API key belongs to, compared in constant time (every key is

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from mock_spideo.engine.mapping import Interaction, UserProperty
 from mock_spideo.engine.problems import Problem
 from mock_spideo.errors import SpideoSimError
@@ -51,9 +53,37 @@ CREATE TABLE IF NOT EXISTS catalog (
     PRIMARY KEY (client, content_id));
 """
 _TABLES = ("interactions", "user_properties", "users", "seen_messages", "requests",
-           "problems", "catalog")
-# Columns added after a release, added to journal files written before it.
-_ADDED_COLUMNS = {("requests", "user_id"): "TEXT", ("problems", "user_id"): "TEXT"}
+           "problems", "catalog", "request_interactions", "exchanges")
+# What the UI reads besides the tables above: who sent each request and the code of its
+# outcome (columns added to journals written before they existed), the interaction types
+# each request recorded, and the exchange (headers, body, answer) of the latest requests,
+# kept in a ring of `keep` slots so that its size is bounded whatever the traffic.
+_ADDED_COLUMNS = {"requests": ("user_id TEXT", "code TEXT"), "problems": ("user_id TEXT",)}
+_UI_SCHEMA = """
+CREATE TABLE IF NOT EXISTS request_interactions (
+    type TEXT NOT NULL, request_id INTEGER NOT NULL, PRIMARY KEY (type, request_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS request_interactions_request ON request_interactions (request_id);
+CREATE TABLE IF NOT EXISTS exchanges (
+    slot INTEGER PRIMARY KEY, request_id INTEGER NOT NULL, headers TEXT NOT NULL,
+    body BLOB, body_size INTEGER NOT NULL, answer BLOB, answer_size INTEGER NOT NULL,
+    answer_type TEXT);
+"""
+# The feed's filters over millions of requests: one index each (SQLite appends the rowid,
+# so `WHERE user_id = ? AND id < ? ORDER BY id DESC` walks one index range). Built only
+# when the UI is on (they cost each request write a few microseconds).
+_FEED_INDEXES = """
+CREATE INDEX IF NOT EXISTS requests_user ON requests (user_id);
+CREATE INDEX IF NOT EXISTS requests_event ON requests (event);
+CREATE INDEX IF NOT EXISTS requests_type ON requests (type);
+CREATE INDEX IF NOT EXISTS requests_outcome ON requests (outcome);
+CREATE INDEX IF NOT EXISTS requests_code ON requests (code);
+CREATE INDEX IF NOT EXISTS requests_message ON requests (message_id);
+CREATE INDEX IF NOT EXISTS problems_code ON problems (code, request_id);
+CREATE INDEX IF NOT EXISTS interactions_message ON interactions (client, message_id);
+CREATE INDEX IF NOT EXISTS user_properties_message ON user_properties (client, message_id);
+"""
+BODY_CAP = 64 * 1024  # bytes of a body or answer kept for the UI; the size says if cut
 
 
 def _where(filters: dict[str, Any], since: tuple[str, Any] | None = None
@@ -75,8 +105,9 @@ class JournalError(SpideoSimError, ValueError):
 class Journal:
     """Thread-safe record of requests, problems, interactions and user properties."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, feed_indexes: bool = False) -> None:
         self.path = str(path) if path else ":memory:"
+        self.generation = 0  # how many resets: ids start again at 1 after one
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False,
@@ -86,10 +117,20 @@ class Journal:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
-            self._add_missing_columns()
+            self._add_columns()
+            self._db.executescript(_UI_SCHEMA)
+            if feed_indexes:
+                self._db.executescript(_FEED_INDEXES)
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc} (give a writable "
                                "SQLite file, or none to keep the journal in memory)") from None
+
+    def _add_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -106,12 +147,6 @@ class Journal:
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
-
-    def _add_missing_columns(self) -> None:
-        for (table, column), kind in _ADDED_COLUMNS.items():
-            present = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in present:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
         return int(self._query(sql, params)[0][0])
@@ -154,19 +189,42 @@ class Journal:
     def add_request(db: sqlite3.Connection, *, method: str, path: str, status: int,
                     client: str | None, message_id: str | None, type_: str | None,
                     event: str | None, outcome: str, problems: list[Problem],
-                    duration_ms: float, user_id: str | None = None) -> None:
+                    duration_ms: float, user_id: str | None = None, code: str | None = None,
+                    interactions: Iterable[str] = ()) -> int:
+        """Journal one request; returns its id (the feed's key, newest highest)."""
         now = time.time()
         cursor = db.execute(
             "INSERT INTO requests (method, path, status, client, message_id, type, event,"
-            " outcome, problems, duration_ms, at, user_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " outcome, problems, duration_ms, at, user_id, code)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (method, path, status, client, message_id, type_, event, outcome,
-             _codes(problems), round(duration_ms, 3), now, user_id))
+             _codes(problems), round(duration_ms, 3), now, user_id, code))
+        request_id = int(cursor.lastrowid or 0)
+        kinds = sorted(set(interactions))
+        if kinds:
+            db.executemany("INSERT INTO request_interactions VALUES (?, ?)",
+                           [(kind, request_id) for kind in kinds])
         if problems:
             db.executemany(
                 "INSERT INTO problems (request_id, client, code, severity, message, message_id,"
                 " at, user_id) VALUES (?,?,?,?,?,?,?,?)",
-                [(cursor.lastrowid, client, p.code, p.severity, p.message, message_id, now,
-                  user_id) for p in problems])
+                [(request_id, client, p.code, p.severity, p.message, message_id, now, user_id)
+                 for p in problems])
+        return request_id
+
+    def add_exchange(self, request_id: int, headers: dict[str, str], body: bytes,
+                     body_size: int, answer: bytes, answer_type: str | None,
+                     keep: int) -> None:
+        """Keep what was sent and answered for one request, in slot `request_id % keep`:
+        the latest `keep` requests have theirs, older ones are overwritten (bodies are cut
+        at BODY_CAP bytes; the sizes say so)."""
+        if keep <= 0:
+            return
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO exchanges VALUES (?,?,?,?,?,?,?,?)",
+                (request_id % keep, request_id, orjson.dumps(headers), body[:BODY_CAP],
+                 body_size, answer[:BODY_CAP], len(answer), answer_type))
 
     def delete_interaction(self, client: str, user_id: str, type_: str, content_id: str) -> int:
         with self.transaction() as db:
@@ -198,6 +256,7 @@ class Journal:
         with self.transaction() as db:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
+            self.generation += 1
 
     # --- reads ----------------------------------------------------------------------
 

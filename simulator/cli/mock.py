@@ -40,6 +40,7 @@ def mock(host: str, port: int, config: str | None, rules: str | None,
     except SpideoSimError as exc:
         fail(str(exc))
     err.print(f"mock Spideo on {server.url}  (Ctrl-C stops it)")
+    err.print(f"  web UI: {server.url}/")
     err.print(f"  direct-destination endpoint: POST {server.url}/segment")
     for client, key in settings.clients.items():
         err.print(f"  client {client!r}: apiKey {mask_key(key)}  REST: {server.url}/{client}/...")

@@ -91,7 +91,8 @@ def serve(host: str, port: int, mock_port: int, write_key: str, api_key: str, cl
     err.print(f"Delivering to Spideo at {services.destination.url}  (client {client!r}, "
               f"apiKey {mask_key(api_key)})")
     if services.mock_url:
-        err.print(f"  what Spideo recorded: {services.mock_url}/__admin/interactions")
+        err.print(f"  what Spideo recorded: {services.mock_url}/  (web UI), "
+                  f"{services.mock_url}/__admin/interactions")
     err.print("Try it:")
     click.echo(f"curl -u {write_key}: -H 'Content-Type: application/json' "
                f"-d '{example}' {tracking}/v1/track")

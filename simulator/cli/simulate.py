@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import time
+from contextlib import ExitStack
 
 import click
 from rich.console import Console
@@ -37,36 +39,67 @@ Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, cli
                    "(severities from problems.yaml).")
 @click.option("--out", "out_dir", default="out", show_default=True,
               help="Folder for report.json and report.html (created if missing).")
+@click.option("--ui", is_flag=True,
+              help="Serve the in-process mock's web UI during the run and after the report,"
+                   " until Ctrl-C.")
 def simulate(users: int | None, days: float, seed: int, start: str | None, profile: str | None,
              target: str | None, api_key: str, client: str, faults: str | None, workers: int,
-             time_scale: float, send_all: bool, strict: bool, out_dir: str) -> None:
+             time_scale: float, send_all: bool, strict: bool, out_dir: str, ui: bool) -> None:
     """Generate, deliver as Segment does, and report what Spideo recorded."""
     from simulator.report import print_report, write_reports
-    from simulator.simulate import SimulationSettings, run_simulation
+    from simulator.simulate import SimulationResult, SimulationSettings, run_simulation
     from simulator.verdict import judge
     out = output_folder(out_dir)
     if faults and target:
         fail("--faults injects faults into the in-process mock; with --target the service "
              "answers for itself: drop one of them")
+    if ui and target:
+        fail("--ui shows the in-process mock; with --target, open the UI of the mock at"
+             " the target instead (spideo-sim mock serves it at /)")
     settings = SimulationSettings(users=users, days=days, seed=seed, start=start,
                                   profile=profile, target=target, api_key=api_key,
                                   client=client, faults=faults, workers=workers,
-                                  time_scale=time_scale, send_all=send_all)
+                                  time_scale=time_scale, send_all=send_all, ui=ui)
     where = target or "mock Spideo in-process (127.0.0.1, free port)"
     err.print(f"Simulating seed={seed} days={days} users={users or 'profile default'} "
               f"-> {where} (apiKey {mask_key(api_key)}, client {client!r})")
+    ui_url: list[str] = []
+
+    def show_url(url: str) -> None:
+        ui_url.append(f"{url}/")
+        err.print(f"Watch it live: {url}/")
+
+    def report(result: SimulationResult) -> int:
+        """Tables, report files and the verdict; then, with --ui, wait for Ctrl-C."""
+        print_report(result, Console())
+        try:
+            json_path, html_path = write_reports(result, out)
+        except OSError as exc:
+            fail(f"cannot write the reports into {out}: {exc.strerror}")
+        err.print(f"Reports: {json_path}, {html_path}")
+        verdict = judge(result, strict)
+        Console().print(f"[{'green' if verdict.ok else 'red'}]{verdict.line}[/]",
+                        highlight=False, soft_wrap=True)
+        if ui_url:
+            err.print(f"The UI stays up at {ui_url[0]}  (Ctrl-C stops it)")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                err.print("stopped")
+        return verdict.exit_code
+
+    exit_codes: list[int] = []
     try:
-        with progress_bar("delivering") as progress:
-            result = run_simulation(settings, progress)
+        with ExitStack() as bar:
+            progress = bar.enter_context(progress_bar("delivering"))
+
+            def report_while_up(result: SimulationResult) -> None:
+                bar.close()  # the progress bar goes before the report
+                exit_codes.append(report(result))
+
+            result = run_simulation(settings, progress, on_mock=show_url if ui else None,
+                                    after=report_while_up if ui else None)
     except SpideoSimError as exc:
         fail(str(exc))
-    print_report(result, Console())
-    try:
-        json_path, html_path = write_reports(result, out)
-    except OSError as exc:
-        fail(f"cannot write the reports into {out}: {exc.strerror}")
-    err.print(f"Reports: {json_path}, {html_path}")
-    verdict = judge(result, strict)
-    Console().print(f"[{'green' if verdict.ok else 'red'}]{verdict.line}[/]", highlight=False,
-                    soft_wrap=True)
-    sys.exit(verdict.exit_code)
+    sys.exit(exit_codes[0] if exit_codes else report(result))

@@ -137,3 +137,42 @@ def test_a_faults_file_that_is_not_yaml_is_refused(tmp_path):
     outcome = CliRunner().invoke(main, ["simulate", "--users", "1", "--out", str(tmp_path),
                                         "--faults", str(faults)])
     assert outcome.exit_code == 1 and f"{faults}:2: not valid YAML" in outcome.output
+
+
+def test_simulate_ui_keeps_the_mock_up_after_the_report_until_ctrl_c(tmp_path):
+    import os
+    import re
+    import signal
+    import subprocess
+
+    import urllib3
+
+    from tests.support.processes import SPIDEO_SIM
+    process = subprocess.Popen(
+        [SPIDEO_SIM, "simulate", "--users", "2", "--days", "0.2", "--ui", "--out",
+         str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "The UI stays up at" in line:
+                break
+        url = re.search(r"The UI stays up at (\S+)", "".join(lines)).group(1)
+        assert any(f"Watch it live: {url}" in line for line in lines)
+        assert (tmp_path / "report.html").exists()
+        page = urllib3.request("GET", url, timeout=10)
+        assert page.status == 200 and b"What Spideo received" in page.data
+        assert b"recorded" in page.data  # the run's requests are in the feed
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, rest
+    assert "Traceback" not in rest and "stopped" in rest
+
+
+def test_simulate_ui_with_a_target_says_where_the_ui_is(tmp_path):
+    outcome = CliRunner().invoke(main, ["simulate", "--ui", "--target",
+                                        "http://127.0.0.1:9/segment", "--out", str(tmp_path)])
+    assert outcome.exit_code == 1
+    assert "--ui shows the in-process mock" in outcome.output

@@ -31,6 +31,7 @@ def test_the_mock_command_serves_the_documented_endpoints(tmp_path):
                               headers={"x-api-key": "acme-very-secret"})
         assert [i["type"] for i in json.loads(listed.data)] == ["play"]
         assert http.request("GET", url + "/openapi.yaml").status == 200
+        assert b"What Spideo received" in http.request("GET", url + "/").data  # the UI
         assert json.loads(http.request("GET", url + "/__admin/stats").data)["interactions"] == 1
     finally:
         process.send_signal(signal.SIGINT)
@@ -38,6 +39,7 @@ def test_the_mock_command_serves_the_documented_endpoints(tmp_path):
     assert process.returncode == 0, output
     assert "ac************et" in output and "acme-very-secret" not in output
     assert "127.0.0.1" in output
+    assert f"web UI: {url}/" in output
 
 
 def test_a_bad_rules_file_stops_the_mock_with_the_line(tmp_path):
