@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, Response, jsonify, request
 
 from mock_spideo.engine.problems import problem
@@ -9,9 +11,24 @@ from mock_spideo.http.context import current_state
 from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalog
 from mock_spideo.store.faults import FaultError
 
-__all__ = ["blueprint", "require_admin_token"]
+__all__ = ["blueprint", "presented_token", "require_admin_token"]
 
 blueprint = Blueprint("admin", __name__, url_prefix="/__admin")
+
+
+def presented_token() -> str | None:
+    """The admin token a request carries: 'Authorization: Bearer TOKEN', or HTTP Basic
+    with the token as password (what a browser sends for the UI, any user name)."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except ValueError:
+            return None
+        return decoded.partition(":")[2] or None
+    return None
 
 
 @blueprint.before_request
@@ -20,10 +37,10 @@ def require_admin_token() -> None:
     config = current_state().config
     if config.admin_token is None:
         return
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = presented_token()
+    if token is None:
         raise ApiError(problem("missing_admin_token"), {"WWW-Authenticate": "Bearer"})
-    if not config.admin_token_matches(token.strip()):
+    if not config.admin_token_matches(token):
         raise ApiError(problem("bad_admin_token"))
 
 

@@ -31,6 +31,7 @@ from mock_spideo.engine.explain import RuleTrace, explain, nearest_miss
 from mock_spideo.engine.mapping import MappingResult
 from mock_spideo.engine.problems import PROBLEM_CODES
 from mock_spideo.engine.vocabulary import vocabulary
+from mock_spideo.http.admin import presented_token
 from mock_spideo.http.context import current_state
 from mock_spideo.http.server import STOPPING
 from mock_spideo.http.templating import decoded, register_helpers
@@ -53,6 +54,20 @@ FILTERS = {"client": "client", "user": "user", "event": "event", "type": "type",
            "outcome": "outcome", "code": "code", "interaction": "interaction",
            "messageId": "message_id", "since": "since", "until": "until"}
 _STREAMS = "mock_spideo.ui_streams"
+
+
+@blueprint.before_request
+def _require_token() -> Response | None:
+    """With an admin token configured, the UI shows nothing without it either (it shows
+    every client's traffic): the browser asks for it (HTTP Basic, any user name, the token
+    as password) and then sends it with the UI's own calls to /__admin too."""
+    config = current_state().config
+    token = presented_token()
+    if config.admin_token is None or (token is not None and config.admin_token_matches(token)):
+        return None
+    return Response("This mock's UI needs its admin token: give it as the password (any user "
+                    "name).", status=401, mimetype="text/plain",
+                    headers={"WWW-Authenticate": 'Basic realm="spideo-sim", charset="UTF-8"'})
 _RESET = "id: 0\nevent: reset\ndata: {}\n\n"  # id 0: a reconnection starts from the top
 
 

@@ -174,3 +174,27 @@ def test_overview_and_controls_render_without_errors(mock, page):
     page.locator("#faults", has_text="No fault is set").wait_for()
     assert orjson.loads(HTTP.request("GET", mock.url + "/__admin/faults").data) == {
         "faults": []}
+
+
+def test_with_an_admin_token_the_browser_asks_for_it_and_the_controls_use_it(browser):
+    token = "ui-admin-token"
+    with LiveServer(create_app(MockConfig(admin_token=token))) as guarded:
+        send(guarded, number=1)
+        assert HTTP.request("GET", guarded.url + "/").status == 401  # no token, no feed
+        denied = browser.new_context(http_credentials={"username": "me", "password": "no"})
+        assert denied.new_page().goto(guarded.url + "/").status == 401
+        denied.close()
+        context = browser.new_context(http_credentials={"username": "me", "password": token})
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(guarded.url + "/")
+        expect(page.locator("#feed-rows tr", has_text="u1")).to_have_count(1)
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Reset journal").click()  # POST /__admin/reset
+        page.locator("#feed-empty").wait_for()
+        context.close()
+        assert errors == []
+        stats = HTTP.request("GET", guarded.url + "/__admin/stats",
+                             headers={"Authorization": f"Bearer {token}"})
+        assert orjson.loads(stats.data)["requests"] == 0
