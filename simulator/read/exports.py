@@ -1,0 +1,210 @@
+"""Segment exports read as messages, one at a time.
+
+Inputs, in any mix: JSON lines (one message per line, as Segment's Amazon S3 destination
+writes them), a JSON array of messages, a JSON object with a `batch` list (the Tracking
+API's form, and some debugger exports), a `.gz` of any of these, a folder (read
+recursively, files in name order, as the S3 layout sorts by time), and `-` for standard
+input. Arrays and batches are parsed incrementally (ijson), lines one by one, so memory
+does not grow with the input.
+
+A line (or array item) that is not JSON, not an object, or not a Segment message (no
+`type` naming one of Segment's calls) is counted under its code, with where it was, and
+reading goes on: nothing readable is skipped, nothing unreadable is silent.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import IO, Any, cast
+
+import ijson
+import orjson
+
+from mock_spideo import SpideoSimError
+from mock_spideo.segment import MESSAGE_TYPES, canonical_key
+
+__all__ = ["ReadError", "Reading", "Unreadable", "read_messages"]
+
+STDIN = "-"
+# The codes of what cannot be read, and what each means.
+UNREADABLE = {
+    "not_json": "the line is not JSON",
+    "not_an_object": "the JSON is not an object",
+    "not_a_message": "the object has no 'type' naming a Segment call (track, identify, ...)",
+}
+_EXAMPLES = 5  # places kept per code, for the report
+
+
+class ReadError(SpideoSimError, OSError):
+    """An input that cannot be opened at all (missing, unreadable, not gzip)."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """One line or item that is not a message: its code and where it was."""
+
+    code: str
+    where: str
+
+
+@dataclass
+class Reading:
+    """What was read: files, lines, messages, and the unreadable by code with examples."""
+
+    files: list[str] = field(default_factory=list)
+    lines: Counter[str] = field(default_factory=Counter)  # file -> lines (or items) read
+    messages: int = 0
+    unreadable: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def note(self, problem: Unreadable) -> None:
+        self.unreadable[problem.code] += 1
+        places = self.examples.setdefault(problem.code, [])
+        if len(places) < _EXAMPLES:
+            places.append(problem.where)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's `source` section."""
+        return {"files": self.files, "lines": dict(self.lines), "messages": self.messages,
+                "unreadable": {code: {"count": count, "meaning": UNREADABLE[code],
+                                      "examples": self.examples.get(code, [])}
+                               for code, count in sorted(self.unreadable.items())}}
+
+
+def read_messages(paths: Iterable[str], reading: Reading | None = None
+                  ) -> Iterator[dict[str, Any]]:
+    """Every message of the inputs, in order; `reading` (if given) counts what was read
+    and what could not be. ReadError when an input cannot be opened."""
+    reading = reading if reading is not None else Reading()
+    for path in paths:
+        for name in _files(path):
+            reading.files.append(name)
+            for item in _items(name, reading):
+                if isinstance(item, Unreadable):
+                    reading.note(item)
+                else:
+                    reading.messages += 1
+                    yield item
+
+
+def _files(path: str) -> list[str]:
+    """The files an input names: itself, stdin, or every file below a folder, by name."""
+    if path == STDIN:
+        return [STDIN]
+    found = Path(path)
+    if found.is_dir():
+        return [str(p) for p in sorted(found.rglob("*")) if p.is_file()
+                and not p.name.startswith(".")]
+    if not found.exists():
+        raise ReadError(f"cannot read {path}: no such file or folder")
+    return [path]
+
+
+def _open(name: str) -> IO[bytes]:
+    stream: io.BufferedReader[Any]
+    if name == STDIN:  # buffered again: a replaced stdin (tests) may not peek
+        stream = io.BufferedReader(cast(io.RawIOBase, sys.stdin.buffer))
+    else:
+        try:
+            stream = open(name, "rb")  # noqa: SIM115 (closed by the caller's `with`)
+        except OSError as exc:
+            raise ReadError(f"cannot read {name}: {exc.strerror}") from None
+    if stream.peek(2)[:2] == b"\x1f\x8b":  # gzip's magic number, whatever the name
+        return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
+    return stream
+
+
+class _Prefixed:
+    """A stream with bytes already read put back in front, for the JSON parser."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes with read(0) whether the stream gives bytes
+            return b""
+        if self._head:
+            chunk, self._head = self._head, b""
+            return chunk
+        return self._rest.read(size)
+
+
+def _items(name: str, reading: Reading) -> Iterator[dict[str, Any] | Unreadable]:
+    """The messages (or what is unreadable) of one file, in order."""
+    with _open(name) as stream:
+        try:
+            number, first = 1, stream.readline()
+            while first and not first.strip():
+                number, first = number + 1, stream.readline()
+            if not first:
+                return
+            if _is_document(first):
+                yield from _document(name, first, _Prefixed(first, stream), reading)
+            else:
+                yield from _lines(name, number, chain([first], stream), reading)
+        except (OSError, EOFError) as exc:  # a truncated or corrupt gzip, a read error
+            raise ReadError(f"cannot read {name}: {exc}") from None
+
+
+def _is_document(first: bytes) -> bool:
+    """Whether the file is one JSON document (an array, or an object spread over lines)
+    rather than JSON lines: its first line is not a complete JSON value."""
+    stripped = first.strip()
+    if stripped.startswith(b"["):
+        return True
+    try:
+        orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        return stripped.startswith(b"{")
+    return False
+
+
+def _lines(name: str, start: int, lines: Iterator[bytes], reading: Reading
+           ) -> Iterator[dict[str, Any] | Unreadable]:
+    for number, line in enumerate(lines, start=start):
+        if not line.strip():
+            continue
+        reading.lines[name] += 1
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            yield Unreadable("not_json", f"{name}:{number}")
+            continue
+        if isinstance(value, dict) and isinstance(value.get("batch"), list) and (
+                "type" not in value):  # a Tracking API batch on one line
+            for index, item in enumerate(value["batch"]):
+                yield _checked(item, f"{name}:{number} item {index}")
+            continue
+        yield _checked(value, f"{name}:{number}")
+
+
+def _document(name: str, first: bytes, stream: _Prefixed, reading: Reading
+              ) -> Iterator[dict[str, Any] | Unreadable]:
+    """An array of messages, or an object with a `batch` of them, parsed as it is read."""
+    prefix = "item" if first.strip().startswith(b"[") else "batch.item"
+    count = 0
+    try:
+        for value in ijson.items(stream, prefix, use_float=True):
+            reading.lines[name] += 1
+            yield _checked(value, f"{name}: item {count}")
+            count += 1
+    except ijson.JSONError:
+        reading.lines[name] += 1
+        yield Unreadable("not_json", f"{name}: after item {count}")
+
+
+def _checked(value: Any, where: str) -> dict[str, Any] | Unreadable:
+    if not isinstance(value, dict):
+        return Unreadable("not_an_object", where)
+    kind = next((v for k, v in value.items() if isinstance(k, str)
+                 and canonical_key(k) == "type"), None)
+    if kind not in MESSAGE_TYPES:
+        return Unreadable("not_a_message", where)
+    return value
