@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from mock_spideo.engine.problems import problem
 from mock_spideo.http.context import current_state
 from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalog
+from mock_spideo.store.export import MEDIA_TYPES, ExportError, export_chunks
 from mock_spideo.store.faults import FaultError
 
 __all__ = ["blueprint", "presented_token", "require_admin_token"]
@@ -91,6 +92,21 @@ def problems() -> Response:
     return jsonify({"problems": current_state().journal.problems(
         args.get("code"), client=args.get("client"), user=args.get("user"), skip=skip,
         limit=limit)})
+
+
+@blueprint.get("/export")
+def export() -> Response:
+    """The journal's interactions, user properties, problems or requests as JSON lines,
+    CSV or Parquet (?what=&format=), streamed a page at a time."""
+    what = request.args.get("what", "interactions")
+    fmt = request.args.get("format", "jsonl")
+    try:
+        chunks = export_chunks(current_state().journal, what, fmt)
+    except ExportError as exc:
+        raise ApiError(problem("bad_export", detail=str(exc))) from None
+    extension = "parquet" if fmt == "parquet" else fmt
+    return Response(stream_with_context(chunks), mimetype=MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="spideo-{what}.{extension}"'})
 
 
 @blueprint.get("/stats")

@@ -274,6 +274,17 @@ class Journal:
                            (client, content_id))
         return json.loads(rows[0]["item"]) if rows else None
 
+    def page_rows(self, table: str, columns: Iterable[str], after: int,
+                  limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` rows of a table with an id above `after`, by id (an export's
+        page: a bounded read whatever the table's size)."""
+        if table not in _TABLES:
+            raise ValueError(f"no table {table!r} in the journal")
+        names = ", ".join(columns)
+        rows = self._query(f"SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+                           (after, limit))
+        return [dict(row) for row in rows]
+
     def interactions(self, *, client: str | None = None, user: str | None = None,
                      type_: str | None = None, content: str | None = None,
                      since: str | None = None, skip: int = 0, limit: int | None = None,

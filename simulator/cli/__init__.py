@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from simulator.cli.export import export
 from simulator.cli.generate import generate
 from simulator.cli.mapping import mapping
 from simulator.cli.mock import mock
@@ -19,5 +20,5 @@ def main() -> None:
     """See, before production, what Spideo records from your Segment tracking."""
 
 
-for command in (generate, mock, simulate, serve, mapping):
+for command in (generate, mock, simulate, serve, export, mapping):
     main.add_command(command)
