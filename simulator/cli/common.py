@@ -17,10 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mock_spideo import ConfigError, MockConfig, RulesError, default_rules, load_rules
 from mock_spideo.http.server import DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT
+from simulator.read import Anonymizer
 
-__all__ = ["admin_options", "check_exposure", "connection_options", "err", "fail",
-           "mock_config", "output_file", "output_folder", "port_option", "progress_bar",
-           "stream_options"]
+__all__ = ["admin_options", "anonymize_options", "anonymizer", "check_exposure",
+           "connection_options", "err", "fail", "mock_config", "output_file", "output_folder",
+           "port_option", "progress_bar", "stream_options"]
 
 err = Console(stderr=True)
 
@@ -115,8 +116,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-
-
 def output_file(path: str) -> BinaryIO:
     """A file the command will write, opened before any work starts: its folder must
     exist (nothing is created silently). fail() with the path and the cause otherwise."""
@@ -159,3 +158,28 @@ def port_option(default: int, help_text: str, name: str = "--port") -> Callable[
     return click.option(name, type=click.IntRange(0, 65535), default=default,
                         show_default=True, help=f"{help_text} (1-65535; 0: any free port).")
 
+
+
+def anonymize_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--anonymize and --anonymize-key: a team's identities hashed before anything is
+    journaled, reported or written."""
+    command = click.option(
+        "--anonymize-key", envvar="SPIDEO_ANONYMIZE_KEY", show_envvar=True,
+        help="Key of the hashes, to keep them stable across runs (implies --anonymize; "
+             "default: a new key, printed once).")(command)
+    return click.option(
+        "--anonymize", is_flag=True,
+        help="Replace userId, anonymousId, e-mail and phone values with keyed hashes and "
+             "drop context.ip.")(command)
+
+
+def anonymizer(anonymize: bool, key: str | None) -> Anonymizer | None:
+    """The anonymizer the options ask for; a generated key is printed once, on stderr,
+    since without it nobody can match a hash to a viewer."""
+    if not anonymize and key is None:
+        return None
+    chosen = Anonymizer(key)
+    if chosen.generated:
+        err.print(f"anonymize key (printed once; pass --anonymize-key to reuse it): "
+                  f"{chosen.key}", highlight=False, soft_wrap=True)
+    return chosen

@@ -70,6 +70,15 @@ class Reading:
         if len(places) < _EXAMPLES:
             places.append(problem.where)
 
+    def describe(self) -> str:
+        """What was read, in a few words: "120 lines in 2 files, 3 unreadable (not_json: 3)"."""
+        text = (f"{sum(self.lines.values())} lines in {len(self.files)} "
+                f"file{'s' if len(self.files) != 1 else ''}")
+        if self.unreadable:
+            counts = ", ".join(f"{code}: {n}" for code, n in sorted(self.unreadable.items()))
+            text += f", {sum(self.unreadable.values())} unreadable ({counts})"
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         """The report's `source` section."""
         return {"files": self.files, "lines": dict(self.lines), "messages": self.messages,

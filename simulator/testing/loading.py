@@ -6,6 +6,7 @@ A bad file fails with the file, the path in it and the reason."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -21,7 +22,7 @@ from jsonschema.exceptions import best_match
 from mock_spideo import RulesError, RuleSet, SpideoSimError, default_rules, load_rules
 from simulator.generate import Simulation, complete_message, load_profile
 
-__all__ = ["Given", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["Given", "Scenario", "ScenarioError", "load_scenario", "scenario_files"]
 
 
 class ScenarioError(SpideoSimError, ValueError):
@@ -121,3 +122,19 @@ def load_scenario(path: str | Path) -> Scenario:
                     rules=rules, given=given, expect=data["expect"], api_key=settings.get(
                         "apiKey"), client=settings.get("client"), catalog=data.get("catalog"),
                     faults=data.get("faults"), generated=generated)
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario files paths name: each file itself, and every .yaml or .yml below a
+    folder (in name order) outside folders starting with '_', which hold support files."""
+    found: list[Path] = []
+    for given in map(Path, paths):
+        if given.is_file():
+            found.append(given)
+        elif given.is_dir():
+            found += sorted(p for p in given.rglob("*") if p.suffix in (".yaml", ".yml")
+                            and p.is_file() and not any(
+                                part.startswith("_") for part in p.relative_to(given).parts))
+        else:
+            raise ScenarioError(given, "", "no such file or folder")
+    return found

@@ -91,17 +91,18 @@ class InProcessTarget:
         return Reply(reply.status_code, reply.get_json(silent=True))
 
     @property
-    def _journal(self) -> Journal:
+    def journal(self) -> Journal:
+        """The fresh mock's journal: everything it received, recorded and refused."""
         return mock_state(self.app).journal
 
     def interactions(self, users: list[str]) -> list[dict[str, Any]]:
-        return self._journal.interactions()
+        return self.journal.interactions()
 
     def user_properties(self, users: list[str]) -> dict[str, dict[str, Any]]:
-        return {user: self._journal.user(self.client, user)["properties"] for user in users}
+        return {user: self.journal.user(self.client, user)["properties"] for user in users}
 
     def problems(self) -> list[str]:
-        return [row["code"] for row in self._journal.problems()]
+        return [row["code"] for row in self.journal.problems()]
 
     def close(self) -> None:
         if self.server:
