@@ -494,13 +494,13 @@ def _js_member(value: Any, key: str) -> Any:
     if isinstance(value, dict):
         if key in value:
             return value[key]
-        return _JS_FUNCTION if key in _JS_OBJECT_MEMBERS else UNDEFINED
-    if isinstance(value, (list, str)):
+    elif isinstance(value, (list, str)):
         if key == "length":
             return len(value)
         if key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < len(value):
             return value[int(key)]
-    return UNDEFINED
+    # Every JavaScript value but null and undefined has Object.prototype's members.
+    return _JS_FUNCTION if key in _JS_OBJECT_MEMBERS else UNDEFINED
 
 
 def _is_js_number(value: Any) -> bool:

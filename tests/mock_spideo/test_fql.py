@@ -102,3 +102,11 @@ def test_check_accepts_every_default_rule_shape():
 def test_js_string_formats_numbers_as_javascript_does():
     assert [fql.js_string(v) for v in (1.0, 0.5, 1e21, 1e-7, -0.0, 123456789012)] == [
         "1", "0.5", "1e+21", "1e-7", "0", "123456789012"]
+
+
+@pytest.mark.parametrize("value", [5, -1.5, "A", True, [1], {"y": 1}])
+def test_every_value_but_null_has_the_object_prototype_members_as_in_javascript(value):
+    """(5).constructor is Number, "A".constructor is String: they exist (Segment agrees)."""
+    assert match("properties.x.constructor != null", {"properties": {"x": value}})
+    assert match("properties.x.toString != null", {"properties": {"x": value}})
+    assert not match("properties.x.colour != null", {"properties": {"x": value}})
