@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from mock_spideo.errors import SpideoSimError
@@ -307,7 +308,7 @@ def js_string(value: Any) -> str:
             return text
         exp = int(exponent)
         if -7 < exp < 21:
-            return format(value, "f").rstrip("0").rstrip(".")
+            return format(Decimal(text), "f")  # every digit of the shortest form
         return f"{mantissa}e{'+' if exp > 0 else '-'}{abs(exp)}"
     return str(value)
 

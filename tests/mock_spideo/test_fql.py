@@ -110,3 +110,10 @@ def test_every_value_but_null_has_the_object_prototype_members_as_in_javascript(
     assert match("properties.x.constructor != null", {"properties": {"x": value}})
     assert match("properties.x.toString != null", {"properties": {"x": value}})
     assert not match("properties.x.colour != null", {"properties": {"x": value}})
+
+
+@pytest.mark.parametrize(("value", "text"), [(1.25e-5, "0.0000125"), (1.5e-6, "0.0000015"),
+                                             (-2.5e-5, "-0.000025"), (1e-6, "0.000001")])
+def test_js_string_keeps_every_digit_of_small_numbers(value, text):
+    """String(0.0000125) is "0.0000125" in JavaScript: `event = 0.0000125` compares that."""
+    assert fql.js_string(value) == text
