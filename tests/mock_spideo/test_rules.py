@@ -65,3 +65,21 @@ def test_not_yaml_reports_the_line():
 def test_aliases_resolve_to_vocabulary_types():
     rules = parse_rules(GOOD.replace("interaction: play", "interaction: Purchase"))
     assert rules.rules[0].interaction == "buy"
+
+
+@pytest.mark.parametrize(("key", "line", "text"), [
+    ("user_properties", 4, "  - name: ids\n    when: type = \"identify\"\n"
+                           "    user_properties: [traits, properties]\n"),
+    ("for_each", 7, GOOD.replace("content_id: [properties.asset_id]",
+                                 "content_id: [item.id]\n    for_each: [properties.a, "
+                                 "properties.b]")),
+    ("progress", 7, GOOD + "    progress: {position: [properties.a, properties.b], "
+                           "total: properties.t}\n"),
+])
+def test_a_list_where_one_path_is_wanted_is_refused_at_its_line(key, line, text):
+    if not text.startswith("\n"):
+        text = "rules:\n" + text
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text, source="my_rules.yaml")
+    assert (caught.value.field, caught.value.line) == (key, line), str(caught.value)
+    assert caught.value.reason == "takes one path, not a list of 2"
