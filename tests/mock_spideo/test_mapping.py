@@ -2,7 +2,7 @@
 
 import pytest
 
-from mock_spideo import PROBLEM_CODES, default_rules, explain, map_message
+from mock_spideo import PROBLEM_CODES, default_rules, explain, map_message, parse_rules
 
 T = "2025-01-06T20:00:00.000Z"
 
@@ -219,3 +219,27 @@ def test_every_rule_of_the_default_file_is_covered_here():
                                           "product-reviewed-neutral", "audience-entered",
                                           "audience-exited", "identify-traits"}
     assert covered == {rule.name for rule in default_rules().rules}
+
+
+NUMBERS = parse_rules("""
+rules:
+  - name: numbers
+    when: type = "track"
+    interaction: play
+    content_id: properties.id
+    value: properties.value
+    progress: {position: properties.position, total: properties.total}
+""")
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan"), 10 ** 400])
+def test_a_number_that_is_not_finite_is_no_value_and_no_progress(bad):
+    """JSON numbers Python reads as infinite, NaN, or too large for a float."""
+    for properties in ({"value": bad, "position": 1, "total": 2},
+                       {"value": 1, "position": bad, "total": 2},
+                       {"value": 1, "position": 1, "total": bad}):
+        played = map_message(track("E", id="a", **properties), NUMBERS).interactions[0]
+        kept = {"value": played.value, "progress": played.progress}
+        expected = {"value": None if properties["value"] is bad else 1.0,
+                    "progress": 0.5 if properties["value"] is bad else None}
+        assert kept == expected, properties
