@@ -24,3 +24,89 @@ def test_an_or_group_with_no_match_names_each_of_its_conditions():
     assert traces == [RuleTrace("r", False, (
         "none of: event = 'A': was 'C'; event = 'B': was 'C'",))]
     assert map_message({"type": "track", "event": "C", "userId": "u"}, rules).code == "no_rule"
+
+
+CUSTOM = rules_file(("tracks", 'type = "track" and event = "A"'),
+                    ("names", 'name = "Home" or properties.Asset_Id != null'),
+                    ("anything", 'type != "x"'),
+                    ("never", 'type = "x"'))
+
+
+def test_explain_uses_the_rules_it_is_given():
+    result, traces = explain({"type": "track", "event": "B", "userId": "u",
+                              "properties": {"assetId": "a"}}, CUSTOM)
+    assert (result.outcome, result.code, result.rule) == ("ignored", "names", "names")
+    assert traces == [
+        RuleTrace("tracks", False, ("event = 'A': was 'B'",)),
+        RuleTrace("names", True, ()),
+    ]
+
+
+def test_every_rule_is_traced_when_none_matches():
+    rules = rules_file(("one", 'event = "A"'), ("two", "properties.n >= 3"),
+                       ("three", "properties.flag = true"))
+    result, traces = explain({"type": "track", "event": "B", "userId": "u",
+                              "properties": {"n": 2}}, rules)
+    assert result.code == "no_rule"
+    assert traces == [
+        RuleTrace("one", False, ("event = 'A': was 'B'",)),
+        RuleTrace("two", False, ("properties.n >= 3.0: was 2",)),
+        RuleTrace("three", False, ("properties.flag is_true: was absent",)),
+    ]
+
+
+def test_explain_defaults_to_the_shipped_rules_and_agrees_with_map_message():
+    message = {"type": "track", "event": "Product Viewed", "userId": "u",
+               "properties": {"product_id": "p1"}}
+    result, traces = explain(message)
+    assert result == map_message(message)
+    assert [t.rule for t in traces][-1] == "product-viewed" and traces[-1].matched
+    assert all(not t.matched and t.reasons for t in traces[:-1])
+    assert traces[0] == RuleTrace("video-content-started", False, (
+        "event = 'Video Content Started': was 'Product Viewed'",))
+
+
+@pytest.mark.parametrize("message", [None, [1], "text", {"event": "no type"},
+                                     {"type": "track", "event": "E"}])
+def test_a_message_that_cannot_be_read_has_no_traces(message):
+    result, traces = explain(message, CUSTOM)
+    assert (result.outcome, traces) == ("refused", [])
+
+
+def test_a_refused_but_readable_message_is_still_traced():
+    result, traces = explain({"type": "screen", "userId": "u", "name": "Home"}, CUSTOM)
+    assert result.code == "unsupported_type"
+    assert traces == [RuleTrace("tracks", False, ("type = 'track': was 'screen'",
+                                                  "event = 'A': was absent")),
+                      RuleTrace("names", True, ())]
+
+
+def test_conditions_on_context_are_explained_in_any_casing():
+    rules = rules_file(("tv", 'context.Device.Type = "tv"'))
+    _, traces = explain({"type": "track", "event": "E", "userId": "u",
+                         "context": {"DEVICE": {"type": "radio"}}}, rules)
+    assert traces == [RuleTrace("tv", False, ("context.device.type = 'tv': was 'radio'",))]
+
+
+@pytest.mark.parametrize(("when", "reasons"), [
+    ("properties.x != null", ("properties.x exists: was absent",)),
+    ('contains(event, "zz")', ("event contains 'zz': was 'E'",)),
+    ('!match(event, "E*")', ("event not_starts_with 'E': was 'E'",)),
+    ("properties.n = 5", ("properties.n number_equals 5.0: was '5'",)),
+    ('(event = "A" or event = "B") and userId = "v"', (
+        "none of: event = 'A': was 'E'; event = 'B': was 'E'", "userId = 'v': was 'u'")),
+])
+def test_each_failing_condition_is_described(when, reasons):
+    _, traces = explain({"type": "track", "event": "E", "userId": "u",
+                         "properties": {"n": "5"}}, rules_file(("r", when)))
+    assert traces == [RuleTrace("r", False, reasons)]
+
+
+def test_an_empty_group_in_a_condition_is_skipped_in_the_reasons():
+    rules = rules_file(("r", 'event = "A"'))
+    rule = rules.rules[0]
+    broken = type(rule)(**{**rule.__dict__, "ast": {"type": "group", "operator": "and",
+                                                      "children": [None, rule.ast]}})
+    _, traces = explain({"type": "track", "event": "B", "userId": "u"},
+                        type(rules)(rules=(broken,), source="t"))
+    assert traces == [RuleTrace("r", False, ("event = 'A': was 'B'",))]
