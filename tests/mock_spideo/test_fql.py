@@ -375,6 +375,14 @@ def test_js_string_is_javascripts_string(value, text):
     ('userId.x = "A"', 1, "'userId' has no sub-fields"),
     ("traits = 1", 1, "'traits' needs a path, e.g. traits.asset_id"),
     ("context = 1", 1, "'context' needs a path, e.g. context.asset_id"),
+    ('contains(event', 9, 'contains() takes (field, "text")'),
+    ('contains,event, "A")', 9, 'contains() takes (field, "text")'),
+    ('= "A"', 1, "expected a field (type, event, name, userId, properties, traits, "
+                 "context), '(' or a function, got '='"),
+    ('event !contains(event, "A")', 7, "expected an operator (= != < <= > >=), got '!'"),
+    ('type.x = "A"', 1, "'type' has no sub-fields"),
+    ('name.x = "A"', 1, "'name' has no sub-fields"),
+    ('((event = "A"))', 2, "nested parentheses are not supported by Segment's FQL"),
     ('event = "A" or type = "B" and name = "C"', 27,
      "'or' and 'and' mixed without parentheses; Segment would apply 'and' to the whole "
      "group"),
