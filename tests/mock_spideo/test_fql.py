@@ -178,6 +178,11 @@ def test_tokens_of_escapes_quotes_brackets_and_keywords_inside_words():
         ("ident", "nully"), ("operator", ">"), ("operator", "<"), ("eos", "eos")]
 
 
+def test_a_syntax_error_made_by_hand_has_no_expression_unless_given():
+    assert fql.FqlSyntaxError("bad", 3).expression == ""
+    assert fql.FqlSyntaxError("bad", 3, "x").expression == "x"
+
+
 @pytest.mark.parametrize(("expression", "reason", "column"), [
     ('event = "A', "unterminated string", 9),
     ("event = 'A", "unterminated string", 9),
@@ -203,11 +208,19 @@ def test_lexer_errors_say_what_and_where(expression, reason, column):
     (lambda n: "1" * (n + 1), "unreasonable number length"),  # the first digit apart
     (lambda n: "a" * n, "unreasonable literal length"),
 ])
-def test_the_lexer_stops_at_a_hundred_thousand_characters(make, reason):
-    assert len(fql.lex(make(99_999))) == 2
+def test_the_lexer_stops_at_its_length_limit(make, reason, monkeypatch):
+    """At a limit of 10 rather than 100,000 characters, to stay fast under `make mutate`."""
+    monkeypatch.setattr(fql, "_MAX_LEN", 10)
+    assert len(fql.lex(make(9))) == 2
     with pytest.raises(fql.FqlSyntaxError) as caught:
-        fql.lex(make(100_000))
+        fql.lex(make(10))
     assert caught.value.reason == reason
+
+
+def test_the_length_limit_is_a_hundred_thousand_characters():
+    assert len(fql.lex('"' + "a" * 99_999 + '"')) == 2
+    with pytest.raises(fql.FqlSyntaxError, match="unreasonable string length"):
+        fql.lex('"' + "a" * 100_000 + '"')
 
 
 # --- parse: Segment's AST, including how it fails -----------------------------------------
@@ -306,6 +319,8 @@ def test_js_get_stops_at_falsy_values_and_reads_lists_and_strings():
     assert fql.js_get(data, "s.length") == 3
     assert fql.js_get(data, "s.1") == "y"
     assert fql.js_get(data, "l.1") == 20
+    assert fql.js_get(data, "l.0") == 10
+    assert fql.js_get(data, "s.0") == "x"
     assert fql.js_get(data, "l[1]") == 20
     assert fql.js_get(data, "l.01") is fql.UNDEFINED
     assert fql.js_get(data, "l.2") is fql.UNDEFINED
@@ -326,7 +341,8 @@ def test_strings_become_numbers_as_javascripts_number_does(text, number):
     assert fql._js_number(text) == number
 
 
-@pytest.mark.parametrize("text", ["abc", "0xZZ", "0b2", "1,5", "--1", "Infinityx", "0x"])
+@pytest.mark.parametrize("text", ["abc", "0xZZ", "0b2", "1,5", "--1", "Infinityx", "0x", "X5",
+                                  "5X"])
 def test_strings_that_are_not_numbers_become_nan(text):
     assert math.isnan(fql._js_number(text))
 

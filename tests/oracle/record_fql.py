@@ -95,6 +95,8 @@ EDGE_EXPRESSIONS = [
     'match(event, "**")', 'match(event, A*)', 'match(name, "n*")', 'match(userId, "*u")',
     'match(properties.x, "5*")', 'match(traits.plan, "*ld")', 'match(context.x, "y*")',
     '!contains(userId, "u")', '!match(name, "*n")', '!contains(properties.x, "5")',
+    'contains(event, "A" type = "track")', 'match(event, "A*" type = "track")',
+    'properties.x >= true', 'properties.x > false', 'properties.x <= false',
     'contains(event, "A") and event = "A"', 'event = "A" or match(event, "B*")',
     # JavaScript prototype names
     'constructor = 1', 'toString = "x"', '__proto__ = 1', 'hasOwnProperty = 1 and event = "A"',
@@ -122,6 +124,7 @@ EDGE_PAYLOADS = [
     {"properties": {"x": 15}}, {"properties": {"x": 16, "items": [0, 2, 3]}},
     {"properties": {"x": 4}}, {"properties": {"x": "AB", "a": {"b": 0}}},
     {"properties": {"x": 999, "a": {"b": {"c": 1}}}}, {"properties": {"x": 0.7}},
+    {"properties": {"x": 1}, "type": "track", "event": "A"},
 ]
 
 
