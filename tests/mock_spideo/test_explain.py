@@ -1,8 +1,10 @@
 """explain(): why a message mapped as it did, rule by rule, up to the one that matched."""
 
+from dataclasses import replace
+
 import pytest
 
-from mock_spideo import map_message, parse_rules
+from mock_spideo import RuleSet, map_message, parse_rules
 from mock_spideo.engine.explain import RuleTrace, explain
 
 
@@ -105,8 +107,18 @@ def test_each_failing_condition_is_described(when, reasons):
 def test_an_empty_group_in_a_condition_is_skipped_in_the_reasons():
     rules = rules_file(("r", 'event = "A"'))
     rule = rules.rules[0]
-    broken = type(rule)(**{**rule.__dict__, "ast": {"type": "group", "operator": "and",
-                                                      "children": [None, rule.ast]}})
+    broken = replace(rule, ast={"type": "group", "operator": "and", "children": [
+        None, {"type": "group", "operator": "or"}, rule.ast]})
     _, traces = explain({"type": "track", "event": "B", "userId": "u"},
-                        type(rules)(rules=(broken,), source="t"))
+                        RuleSet(rules=(broken,), source="t"))
     assert traces == [RuleTrace("r", False, ("event = 'A': was 'B'",))]
+
+
+def test_explain_reads_the_context_in_any_casing_even_for_a_hand_made_rule_set():
+    """A RuleSet built by hand need not say it reads the context; explain still does."""
+    parsed = rules_file(("tv", 'context.Device.Type = "tv"'))
+    by_hand = RuleSet(rules=parsed.rules, source="by hand")
+    assert not by_hand.reads_context
+    _, traces = explain({"type": "track", "event": "E", "userId": "u",
+                         "context": {"DEVICE": {"type": "radio"}}}, by_hand)
+    assert traces == [RuleTrace("tv", False, ("context.device.type = 'tv': was 'radio'",))]

@@ -417,6 +417,8 @@ def test_each_item_is_read_and_a_bad_item_is_named_with_its_index():
 @pytest.mark.parametrize("products", [[], "p1", {"product_id": "p1"}, None])
 def test_for_each_over_no_list_is_missing_content_id_with_each_item(products):
     result = map_message(track("Order Completed", products=products))
+    assert (result.outcome, result.rule, result.envelope.message_id) == (
+        "refused", "order-completed", "m-1")
     assert result.problem.details == {
         "rule": "order-completed",
         "paths": "each item of properties.products (item.product_id, item.sku)"}
@@ -470,7 +472,7 @@ def test_value_is_the_first_number(properties, value):
     (30, 120, 0.25), (1, 3, 0.3333), (2, 3, 0.6667), (150, 120, 1.0), (-5, 120, 0.0),
     (120, 120, 1.0), (0, 120, 0.0), (30, 0, None), (30, -120, None), (None, 120, None),
     (30, None, None), (True, 120, None), (30, True, None), ("30", 120, None), (30, "120", None),
-    (1, 30000, 0.0), (2, 30000, 0.0001),
+    (1, 30000, 0.0), (2, 30000, 0.0001), (0.5, 1, 0.5), (0.25, 0.5, 0.5),
 ])
 def test_progress_is_position_over_total_clamped_and_rounded(position, total, progress):
     properties = {k: v for k, v in (("position", position), ("total", total)) if v is not None}

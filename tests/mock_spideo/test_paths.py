@@ -100,13 +100,14 @@ def test_canonical_tree_stops_thirty_two_levels_down():
 
 
 def test_canonical_tree_stops_lists_thirty_two_levels_down_too():
-    value = [{"Key": 1}]
+    innermost = [{"Key": 1}]
+    value = innermost
     for _ in range(32):
         value = [value]
     tree = canonical_tree(value)
     for _ in range(32):
         tree = tree[0]
-    assert tree == [{"Key": 1}]
+    assert tree is innermost  # not copied: below 32 levels a value is kept as it is
     shallower = canonical_tree(value[0][0])
     for _ in range(30):
         shallower = shallower[0]

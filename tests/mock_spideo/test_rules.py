@@ -322,6 +322,12 @@ def test_candidates_are_the_rules_that_can_match_an_event_name():
     assert rules.candidates("Play") is rules.candidates("Play")
 
 
+@pytest.mark.parametrize("event", [["Play"], {"name": "Play"}])
+def test_an_event_that_is_not_text_is_no_event_name(event):
+    rules = parse_rules(FULL)
+    assert [r.name for r in rules.candidates(event)] == ["orders", "context-reader", "traits"]
+
+
 def test_candidates_remember_at_most_ten_thousand_event_names():
     rules = parse_rules(FULL)
     for index in range(10_005):
