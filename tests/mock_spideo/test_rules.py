@@ -178,6 +178,8 @@ RULE = "  - name: r\n    when: type = \"track\"\n"
      "user_property", "cannot read '' in path '..'"),
     ("rules:\n" + RULE + "    user_properties: ''\n", 4, "r", "user_properties",
      "a path must be a non-empty string such as properties.asset_id"),
+    ("rules:\n" + RULE + "    interaction: play\n", 2, "r", "content_id",
+     "an interaction rule needs content_id paths"),
     ("rules:\n" + RULE + "    interaction: play\n    content_id: []\n", 5, "r", "content_id",
      "needs at least one path"),
     ("rules:\n" + RULE + "    interaction: play\n    content_id: [item.id]\n", 2, "r",
@@ -345,6 +347,12 @@ def test_candidates_remember_at_most_ten_thousand_event_names():
 def test_a_rules_file_reads_the_context_when_a_condition_does(when, reads):
     text = f"rules:\n  - name: r\n    when: '{when}'\n    ignore: x\n"
     assert parse_rules(text).reads_context is reads
+
+
+def test_a_condition_field_with_an_escaped_space_is_one_canonical_name():
+    ast = parse_rules("rules:\n  - name: r\n    when: 'properties.Asset\\ Id.Sub_Key = 1'\n"
+                      "    ignore: x\n").rules[0].ast
+    assert ast["children"][0]["name"] == "assetid.subkey"
 
 
 def test_function_conditions_are_canonical_too():
