@@ -210,6 +210,17 @@ def test_each_mistake_in_a_rules_file_is_located(text, line, rule, field, reason
     assert error.source == "r.yaml"
 
 
+def test_a_yaml_error_without_a_position_has_no_line():
+    error = failure("rules: [\x00]\n")
+    assert error.line is None
+    assert error.reason.startswith("not valid YAML: unacceptable character #x0000")
+
+
+def test_strings_of_one_character_are_a_usable_limit():
+    rules = parse_rules("rules: []\nuser_properties:\n  max_string_length: 1\n")
+    assert rules.max_string_length == 1
+
+
 def test_an_unknown_interaction_lists_the_vocabulary_at_its_line():
     error = failure("rules:\n" + RULE + "    interaction: watch\n    content_id: x\n")
     assert (error.line, error.field) == (4, "interaction")
