@@ -178,6 +178,8 @@ RULE = "  - name: r\n    when: type = \"track\"\n"
      "user_property", "cannot read '' in path '..'"),
     ("rules:\n" + RULE + "    user_properties: ''\n", 4, "r", "user_properties",
      "a path must be a non-empty string such as properties.asset_id"),
+    ("rules:\n" + RULE + "    ignore: x\n" + RULE + "    ignore: y\n", 5, "r", "name",
+     "two rules have this name"),
     ("rules:\n" + RULE + "    interaction: play\n", 2, "r", "content_id",
      "an interaction rule needs content_id paths"),
     ("rules:\n" + RULE + "    interaction: play\n    content_id: []\n", 5, "r", "content_id",
