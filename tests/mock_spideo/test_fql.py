@@ -233,6 +233,7 @@ def test_a_single_condition_is_wrapped_in_an_and_group():
 @pytest.mark.parametrize(("expression", "error"), [
     ("", "Cannot read properties of undefined (reading 'type')"),
     ("event", "Value token is missing"),
+    ("(event)", "Value token is missing"),
     ("contains", "contains() is missing a 1st argument"),
     ("contains(event", "contains() is missing a 2nd argument"),
     ("(event = 1", "Cannot read properties of undefined (reading 'type')"),
@@ -311,6 +312,8 @@ def test_field_value_reads_as_segment_reads():
     assert fql.field_value({"type": "event-trait", "name": "t"}, message) is fql.UNDEFINED
     assert fql.field_value({"type": "event-context", "name": "c"}, message) is fql.UNDEFINED
     assert fql.field_value({"type": "colour", "name": "c"}, message) is fql.UNDEFINED
+    assert fql.field_value({"type": "event-property"}, {"properties": {"XXXX": 1}}) is (
+        fql.UNDEFINED)
 
 
 def test_js_get_stops_at_falsy_values_and_reads_lists_and_strings():
@@ -389,6 +392,7 @@ def test_js_string_is_javascripts_string(value, text):
                         "has a type and a track has an event"),
     ('event.x = "A"', 1, "'event' has no sub-fields"),
     ('userId.x = "A"', 1, "'userId' has no sub-fields"),
+    ('type = "track" and event.x = "A"', 20, "'event' has no sub-fields"),
     ("traits = 1", 1, "'traits' needs a path, e.g. traits.asset_id"),
     ("context = 1", 1, "'context' needs a path, e.g. context.asset_id"),
     ('contains(event', 9, 'contains() takes (field, "text")'),
