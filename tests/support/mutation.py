@@ -12,10 +12,15 @@
   run at the first failing test, and these kill most mutants in milliseconds, where the
   HTTP tests and the scenarios take a server or an app each.
 
+- A mutant's process may use at most 3 GiB: a mutant that makes a loop grow a list
+  forever then fails with MemoryError (it is killed) instead of taking the machine's
+  memory before mutmut's CPU-time limit stops it.
+
 mutmut names the mutant under test in the MUTANT_UNDER_TEST environment variable.
 """
 
 import os
+import resource
 from collections.abc import Iterator
 
 import pytest
@@ -27,8 +32,13 @@ FIRST = ("test_fql.py", "test_paths.py", "test_envelope.py", "test_rules.py",
 PARSING = ("mock_spideo.engine.rules.", "mock_spideo.engine.fql.", "mock_spideo.engine.paths.")
 
 
+MEMORY = 3 * 1024 ** 3
+
+
 def pytest_configure(config: pytest.Config) -> None:
     default_rules.cache_clear()
+    if os.environ.get("MUTANT_UNDER_TEST", "").startswith("mock_spideo."):
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
