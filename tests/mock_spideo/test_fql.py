@@ -170,6 +170,12 @@ def test_tokens_carry_their_type_value_and_column():
         ("parenright", ")", 64), ("eos", "eos", 65)]
 
 
+def test_identifiers_take_every_letter_digits_and_dashes():
+    assert [(t.type, t.value) for t in fql.lex("zed Zoo asset-id a_1")] == [
+        ("ident", "zed"), ("ident", "Zoo"), ("ident", "asset-id"), ("ident", "a_1"),
+        ("eos", "eos")]
+
+
 def test_tokens_of_escapes_quotes_brackets_and_keywords_inside_words():
     tokens = fql.lex("a\\.b <'x' [1] andy ory nully > <")
     assert [(t.type, t.value) for t in tokens] == [
@@ -393,6 +399,12 @@ def test_js_string_is_javascripts_string(value, text):
     ('event.x = "A"', 1, "'event' has no sub-fields"),
     ('userId.x = "A"', 1, "'userId' has no sub-fields"),
     ('type = "track" and event.x = "A"', 20, "'event' has no sub-fields"),
+    ("event = abc", 9, "expected a value (string, number, true, false, null), got 'abc'"),
+    ("event = oops", 9, "expected a value (string, number, true, false, null), got 'oops'"),
+    ("event = nope", 9, "expected a value (string, number, true, false, null), got 'nope'"),
+    ("event = =", 9, "expected a value (string, number, true, false, null), got '='"),
+    ("event = <", 9, "expected a value (string, number, true, false, null), got '<'"),
+    ("event = >", 9, "expected a value (string, number, true, false, null), got '>'"),
     ("traits = 1", 1, "'traits' needs a path, e.g. traits.asset_id"),
     ("context = 1", 1, "'context' needs a path, e.g. context.asset_id"),
     ('contains(event', 9, 'contains() takes (field, "text")'),

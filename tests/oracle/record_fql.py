@@ -42,7 +42,9 @@ EDGE_EXPRESSIONS = [
     # '!' in its forms
     '!contains(event, "A")', '! contains(event, "A")', '!match(event, "A*")',
     '!(event = "A")', '!event = "A"', 'event ! = "A"', 'event !x "A"', '!', '!=',
-    'properties.x != 5', 'properties.x!=5',
+    'properties.x != 5', 'properties.x!=5', 'event!= "A"', 'properties.x!= 5',
+    '(event = a)', '(type = o)', '(name = n)', 'zed = 1', 'properties.zed_Z = 1',
+    'properties.asset-id = 1',
     # numbers
     'properties.x = 5', 'properties.x = -5', 'properties.x = +5', 'properties.x = 5.5',
     'properties.x = 0.5', 'properties.x = 5.', 'properties.x = 5..5', 'properties.x = 1.2.3',
@@ -124,7 +126,8 @@ EDGE_PAYLOADS = [
     {"properties": {"x": 15}}, {"properties": {"x": 16, "items": [0, 2, 3]}},
     {"properties": {"x": 4}}, {"properties": {"x": "AB", "a": {"b": 0}}},
     {"properties": {"x": 999, "a": {"b": {"c": 1}}}}, {"properties": {"x": 0.7}},
-    {"properties": {"x": 1}, "type": "track", "event": "A"},
+    {"properties": {"x": 1, "zed_Z": 1, "asset-id": 1}, "type": "track", "event": "A"},
+    {"event": "a", "type": "o", "name": "n"},
 ]
 
 
