@@ -73,6 +73,8 @@ def _failures(node: dict[str, Any], view: dict[str, Any]) -> list[str]:
     if node.get("type") != "group":
         return [] if fql.matches({"type": "group", "operator": "and", "children": [node]},
                                  view) else [_describe(node, view)]
+    if node.get("operator") == "or" and fql.matches(node, view):
+        return []  # one of its conditions holds: the group is not why the rule failed
     failing = [reason for child in node.get("children", []) if child
                for reason in _failures(child, view)]
     if node.get("operator") == "or" and failing:

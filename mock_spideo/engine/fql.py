@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from mock_spideo.errors import SpideoSimError
@@ -307,7 +308,7 @@ def js_string(value: Any) -> str:
             return text
         exp = int(exponent)
         if -7 < exp < 21:
-            return format(value, "f").rstrip("0").rstrip(".")
+            return format(Decimal(text), "f")  # every digit of the shortest form
         return f"{mantissa}e{'+' if exp > 0 else '-'}{abs(exp)}"
     return str(value)
 
@@ -494,13 +495,13 @@ def _js_member(value: Any, key: str) -> Any:
     if isinstance(value, dict):
         if key in value:
             return value[key]
-        return _JS_FUNCTION if key in _JS_OBJECT_MEMBERS else UNDEFINED
-    if isinstance(value, (list, str)):
+    elif isinstance(value, (list, str)):
         if key == "length":
             return len(value)
         if key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < len(value):
             return value[int(key)]
-    return UNDEFINED
+    # Every JavaScript value but null and undefined has Object.prototype's members.
+    return _JS_FUNCTION if key in _JS_OBJECT_MEMBERS else UNDEFINED
 
 
 def _is_js_number(value: Any) -> bool:

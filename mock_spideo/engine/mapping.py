@@ -7,6 +7,7 @@ mock, the scenario runner, the fuzzers and `spideo-sim mapping explain` all call
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -130,9 +131,13 @@ def _text(value: Any) -> str | None:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float, e.g. 10**400
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _progress(fields: dict[str, Any], rule: Rule) -> float | None:

@@ -233,9 +233,13 @@ class _RuleSource:
             reason, key, _mapping_child(self.node, key)))
 
     def one_path(self, key: str, raw: Any) -> FieldPath:
-        (path,) = _paths(raw, lambda reason: self.fail(reason, key,
-                                                       _mapping_child(self.node, key)))
-        return path
+        """The one path `raw` holds for `key`; a list of several fails at that key's line."""
+        paths = _paths(raw, lambda reason: self.fail(reason, key,
+                                                     _mapping_child(self.node, key)))
+        if len(paths) != 1:
+            self.fail(f"takes one path, not a list of {len(paths)}", key,
+                      _mapping_child(self.node, key))
+        return paths[0]
 
 
 def _interaction(rule: _RuleSource) -> dict[str, Any]:

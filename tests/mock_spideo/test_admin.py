@@ -1,9 +1,10 @@
 """/__admin: reading the journal, reset, catalog, and fault injection."""
 
-import time
+from types import SimpleNamespace
 
 import pytest
 
+from mock_spideo.http import faults as http_faults
 from tests.mock_spideo.openapi_check import assert_conforms
 
 PLAY = {"type": "track", "event": "Video Content Started", "userId": "u1",
@@ -140,14 +141,15 @@ def test_fault_by_share_of_the_time_is_seeded(mock_spideo):
     assert again == statuses
 
 
-def test_fault_delay_and_path(mock_spideo):
+def test_fault_delay_and_path(mock_spideo, monkeypatch):
+    """The delay is read off the sleeps the fault asks for, not off a noisy wall clock."""
+    waits = []
+    monkeypatch.setattr(http_faults, "time", SimpleNamespace(sleep=waits.append))
     admin(mock_spideo, "POST", "/faults", json={"delay_ms": 400, "path": "/demo/"})
-    started = time.perf_counter()
     assert mock_spideo.rest("GET", "/users/u1").status == 200
-    assert time.perf_counter() - started >= 0.4
-    started = time.perf_counter()
-    mock_spideo.send(PLAY)  # another path: not delayed
-    assert time.perf_counter() - started < 0.4
+    assert waits == [0.4]
+    assert mock_spideo.send(PLAY).status == 200  # another path: not delayed
+    assert waits == [0.4]
 
 
 def test_fault_drops_the_connection(mock_spideo):

@@ -1,6 +1,7 @@
 """Engage audience syncs: the first sync is full, later syncs carry only changes."""
 
 from collections import defaultdict
+from datetime import datetime
 from itertools import pairwise
 
 from simulator.generate.engage import snake_case, sync_times
@@ -28,18 +29,22 @@ def test_syncs_start_after_six_hours_then_every_two_to_three():
 def test_first_sync_is_full_and_later_syncs_are_changes_only():
     sim = Simulation(profile=load_profile(**{"population.users": 40}), seed=5, days=2)
     messages = engage_messages(sim.messages())
-    assert messages
     syncs = sync_times(sim.profile.engage, sim.start_ms, sim.end_ms, sim.seed)
-    first_end = syncs[1] if len(syncs) > 1 else None
+    assert len(syncs) >= 3, "two days hold the first sync and several later ones"
+    first_end = syncs[1]
     state = defaultdict(lambda: False)
+    first, later = [], []
     for m in messages:
         (name, value), = m["traits"].items()
         assert name == m["context"]["personas"]["computation_key"]
-        sent = int(__import__("datetime").datetime.fromisoformat(m["sentAt"]).timestamp() * 1000)
+        sent = int(datetime.fromisoformat(m["sentAt"]).timestamp() * 1000)
         key = (m["userId"], name)
-        if first_end is None or sent < first_end:
+        if sent < first_end:
             assert value is True, "the first sync only sends members"
+            first.append(value)
         else:
             assert value != state[key], f"{key} sent {value} again without a change"
+            later.append(value)
         state[key] = value
-    assert any(v is False for v in state.values()) or len(syncs) < 3
+    assert first, "the first sync sends the audiences' members"
+    assert True in later and False in later, "later syncs carry both entries and exits"

@@ -146,9 +146,20 @@ def test_catalog_export_matches_generated_asset_ids(day_of_messages):
 
 
 @pytest.mark.parametrize("users", [1, 5])
-def test_small_populations_work(users):
-    profile = load_profile(**{"population.users": users})
-    assert isinstance(list(Simulation(profile=profile, seed=2).messages()), list)
+def test_small_populations_make_a_valid_ordered_stream_of_their_own_viewers(users):
+    sim = Simulation(profile=load_profile(**{"population.users": users}), seed=1)
+    messages = list(sim.messages())
+    assert len(sim.personas) == users
+    assert messages, "seed 1 gives every one of these populations an active day"
+    user_ids = {p.user_id for p in sim.personas}
+    anonymous_ids = {d.anonymous_id for p in sim.personas for d in p.devices}
+    strangers = [m["messageId"] for m in messages
+                 if m.get("userId") not in user_ids and m.get("anonymousId") not in anonymous_ids]
+    assert strangers == []
+    validator = message_validator()
+    assert [e.message for m in messages for e in validator.iter_errors(m)] == []
+    received = [m["receivedAt"] for m in messages]
+    assert received == sorted(received)
 
 
 def test_interruptions_at_the_same_second_do_not_break_playback():

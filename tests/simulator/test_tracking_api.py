@@ -3,11 +3,9 @@
 import base64
 import gzip
 import json
-import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import orjson
 import pytest
@@ -16,9 +14,10 @@ from segment.analytics import Client
 
 from mock_spideo import mock_state
 from simulator.deliver.serve import downstream_line, serving
+from tests.support import node_packages
 from tests.support.processes import SPIDEO_SIM, free_port
 
-ORACLE = Path(__file__).resolve().parents[1] / "oracle"
+ORACLE = node_packages.ORACLE
 WRITE_KEY = "local-write-key"
 
 
@@ -60,10 +59,8 @@ def test_gzip_bodies_from_the_python_sdk(services):
     assert [(i["user_id"], i["type"]) for i in interactions] == [("gz", "moreInfo")]
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (
-    ORACLE / "node_modules" / "@segment" / "analytics-node").is_dir(),
-    reason="node or tests/oracle/node_modules (@segment/analytics-node) is missing")
 def test_segment_analytics_node_drives_the_simulation(services):
+    node_packages.require("@segment/analytics-node")
     calls = [{"method": "track", "args": {"userId": "node-1", "event": "Video Content Started",
                                          "properties": {"asset_id": "ep-1"}}},
              {"method": "identify", "args": {"userId": "node-1",
