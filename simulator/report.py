@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mock_spideo import default_rules, severity_of
-from mock_spideo.http.templating import page_environment
+from mock_spideo.http.templating import page_environment, percent
 from simulator.simulate import SimulationResult
 
 __all__ = ["print_report", "report_dict", "write_reports"]
@@ -31,7 +31,9 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
         "outcomes": outcomes,
         "statuses": {str(k): v for k, v in sorted(ledger.statuses.items())},
         "retries": {"attempts": ledger.attempts, "retries": ledger.retries,
-                    "retried_messages": ledger.retried_messages},
+                    "retried_messages": ledger.retried_messages,
+                    "first_attempt_success_rate": ledger.share(ledger.first_attempt_delivered),
+                    "success_rate_after_retries": ledger.share(ledger.outcomes["delivered"])},
         "interactions": {"total": sum(result.interactions_by_type.values()),
                          "by_type": result.interactions_by_type,
                          "by_hour": result.interactions_by_hour},
@@ -67,7 +69,9 @@ def print_report(result: SimulationResult, console: Console | None = None) -> No
                          list(data["messages"]["by_event"].items())[:12]))
     console.print(_table("Outcomes (Segment side)", ("outcome", "messages"),
                          list(data["outcomes"].items())))
-    console.print(_table("Retries", ("", "count"), list(data["retries"].items())))
+    console.print(_table("Retries", ("", "count"), [
+        (name, percent(value) if name.endswith("_rate") else value)
+        for name, value in data["retries"].items()]))
     console.print(_table("Interactions recorded by Spideo", ("type", "interactions"),
                          [*sorted(data["interactions"]["by_type"].items()),
                           ("total", data["interactions"]["total"])]))

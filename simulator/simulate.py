@@ -25,9 +25,9 @@ from mock_spideo import (
     mock_state,
     severity_of,
 )
-from mock_spideo.files import read_yaml
 from simulator.deliver import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
 from simulator.deliver.target import TargetUrl, probe
+from simulator.generate.profile import load_faults
 from simulator.generate.stream import Simulation
 
 __all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
@@ -83,8 +83,8 @@ class SimulationResult:
         return self.error_codes - self.expected_codes
 
 
-def _load_faults(path: str) -> Any:
-    return read_yaml(path, FaultError, "the faults file")
+def _load_faults(name_or_path: str) -> Any:
+    return load_faults(name_or_path, FaultError)
 
 
 def run_simulation(settings: SimulationSettings,

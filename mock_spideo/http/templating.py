@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from mock_spideo.http.charts import bar_chart, funnel_chart, hour_label
 
-__all__ = ["json_tree", "page_environment", "register_helpers", "stylesheet"]
+__all__ = ["json_tree", "page_environment", "percent", "register_helpers", "stylesheet"]
 
 _FOLD_AFTER = 12  # objects and arrays with more items than this start folded
 
@@ -36,6 +36,11 @@ def when(epoch: float | None) -> str:
 def count(value: Any) -> str:
     """A count with thousands separators."""
     return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def percent(rate: float | None) -> str:
+    """A rate (0.926) as a percentage ("92.6%"); a dash when there is none."""
+    return f"{rate:.1%}" if isinstance(rate, int | float) else "-"
 
 
 def share(part: float, whole: float) -> str:
@@ -77,7 +82,8 @@ def json_tree(value: Any, *, depth: int = 0) -> Markup:
 
 def register_helpers(env: Environment) -> None:
     """The filters and globals every UI template uses."""
-    env.filters.update(when=when, count=count, json_tree=json_tree, decoded=decoded)
+    env.filters.update(when=when, count=count, percent=percent, json_tree=json_tree,
+                       decoded=decoded)
     env.globals.update(bar_chart=bar_chart, funnel_chart=funnel_chart, share=share,
                        hour_label=hour_label, stylesheet=stylesheet)
 

@@ -3,10 +3,17 @@
 A fault rule matches requests by path prefix, message type, event or user, and then
 answers a status (N times, or a share of the time), adds a delay, sets Retry-After, or
 drops the connection. Faults never touch /__admin, so tests can always read the journal.
+
+With `per_message`, the share is a share of messages, not of requests: whether a message
+is hit is decided once from its messageId (and the seed), so Segment's retries of it are
+hit again, and `attempts: N` lets its N+1th attempt through. That is how a day of real
+destination answers is modelled (a message refused for good, one the destination stays
+down for, one that gets through on a retry): see simulator/profiles/faults/.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 from dataclasses import dataclass, field
@@ -17,14 +24,14 @@ from mock_spideo.errors import SpideoSimError
 __all__ = ["Fault", "FaultError", "FaultSet"]
 
 _KEYS = {"name", "path", "type", "event", "user", "status", "times", "rate", "delay_ms",
-         "retry_after", "drop", "message"}
+         "retry_after", "drop", "message", "per_message", "attempts"}
 # The JSON type each key takes (booleans are told from numbers), and its name.
 _STRING, _BOOLEAN = ((str,), "a string"), ((bool,), "true or false")
 _WHOLE, _NUMBER = ((int,), "a whole number"), ((int, float), "a number")
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "path": _STRING, "type": _STRING, "event": _STRING, "user": _STRING, "message": _STRING,
-    "drop": _BOOLEAN, "status": _WHOLE, "times": _WHOLE, "delay_ms": _WHOLE,
-    "retry_after": _WHOLE, "rate": _NUMBER}
+    "drop": _BOOLEAN, "per_message": _BOOLEAN, "status": _WHOLE, "times": _WHOLE,
+    "delay_ms": _WHOLE, "retry_after": _WHOLE, "attempts": _WHOLE, "rate": _NUMBER}
 
 
 class FaultError(SpideoSimError, ValueError):
@@ -47,7 +54,11 @@ class Fault:
     retry_after: int | None = None
     drop: bool = False
     message: str | None = None
+    per_message: bool = False
+    attempts: int | None = None
     fired: int = 0
+    # per_message with attempts: the attempts seen so far of each message hit.
+    _tries: dict[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, raw: Any, index: int = 0) -> Fault:
@@ -81,6 +92,11 @@ class Fault:
             raise FaultError(f"fault '{fault.name}': rate must be between 0 and 1")
         if not 0 <= fault.delay_ms <= 60_000:
             raise FaultError(f"fault '{fault.name}': delay_ms must be 0 to 60000")
+        if fault.attempts is not None and fault.attempts < 1:
+            raise FaultError(f"fault '{fault.name}': attempts must be a whole number >= 1")
+        if fault.attempts is not None and not fault.per_message:
+            raise FaultError(f"fault '{fault.name}': attempts counts a message's attempts: "
+                             "add per_message: true")
         if fault.retry_after is not None and fault.retry_after < 0:
             raise FaultError(f"fault '{fault.name}': retry_after must be seconds >= 0")
         if not fault.path.startswith("/"):
@@ -88,7 +104,27 @@ class Fault:
         return fault
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items()
+                if v is not None and not k.startswith("_") and not (k == "per_message" and not v)}
+
+    def hits(self, message: dict[str, Any] | None, seed: int, draw: float) -> bool:
+        """Whether this request is hit: by `draw` (a fresh random number) for a share of
+        requests; per message, by a hash of its messageId, and within its `attempts`."""
+        message_id = message.get("messageId") if isinstance(message, dict) else None
+        if not self.per_message or not isinstance(message_id, str):
+            return self.rate is None or draw < self.rate
+        if self.rate is not None:
+            digest = hashlib.blake2b(f"{seed}:{self.name}:{message_id}".encode(),
+                                     digest_size=8).digest()
+            if int.from_bytes(digest, "big") / 2**64 >= self.rate:
+                return False
+        if self.attempts is None:
+            return True
+        tried = self._tries.get(message_id, 0)
+        if tried >= self.attempts:
+            return False
+        self._tries[message_id] = tried + 1
+        return True
 
     def applies(self, path: str, message: dict[str, Any] | None) -> bool:
         if not path.startswith(self.path):
@@ -113,6 +149,7 @@ class FaultSet:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._random = random.Random(self.seed)
+        self._hash_seed = self.seed
 
     def add(self, raw: Any) -> list[Fault]:
         """Add fault rules from a dict, a list of dicts, or {"seed": n, "faults": [...]}."""
@@ -128,6 +165,7 @@ class FaultSet:
                     raise FaultError("seed must be a whole number")
                 with self._lock:
                     self._random.seed(seed)
+                    self._hash_seed = seed
             raw = raw["faults"]
         items = raw if isinstance(raw, list) else [raw]
         added = [Fault.from_dict(item, len(self.faults) + i) for i, item in enumerate(items)]
@@ -139,6 +177,7 @@ class FaultSet:
         with self._lock:
             self.faults.clear()
             self._random.seed(self.seed)
+            self._hash_seed = self.seed
 
     def pick(self, path: str, message: dict[str, Any] | None) -> Fault | None:
         """The fault to apply to this request, if any (and count it as fired)."""
@@ -148,7 +187,8 @@ class FaultSet:
                     continue
                 if fault.times is not None and fault.fired >= fault.times:
                     continue
-                if fault.rate is not None and self._random.random() >= fault.rate:
+                draw = self._random.random() if fault.rate is not None else 0.0
+                if not fault.hits(message, self._hash_seed, draw):
                     continue
                 fault.fired += 1
                 return fault

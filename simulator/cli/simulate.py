@@ -27,8 +27,10 @@ Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, cli
               help="The Spideo destination's API Key setting (sent as Basic auth).")
 @click.option("--client", default="demo", show_default=True,
               help="The Spideo destination's client setting (X-Segment-Settings).")
-@click.option("--faults", type=click.Path(dir_okay=False),
-              help="YAML/JSON fault rules for the in-process mock (not with --target).")
+@click.option("--faults", metavar="NAME|FILE",
+              help="Fault rules for the in-process mock (not with --target): a shipped "
+                   "profile (segment-day: a normal day of Segment's destination answers) or "
+                   "a YAML/JSON file.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Concurrent deliveries (in-process, the mock shares the GIL: keep it low).")
 @click.option("--time-scale", type=click.FloatRange(min=1), default=3600.0, show_default=True,

@@ -42,6 +42,7 @@ class Ledger:
     examples: dict[str, str] = field(default_factory=dict)
     attempts: int = 0
     retried_messages: int = 0
+    first_attempt_delivered: int = 0
     recorded_interactions: int = 0
     recorded_user_properties: int = 0
     interactions_by_type: Counter[str] = field(default_factory=Counter)
@@ -54,6 +55,15 @@ class Ledger:
         return sum(self.outcomes.values())
 
     @property
+    def attempted(self) -> int:
+        """Messages sent to the destination at least once (all but the filtered)."""
+        return self.total - self.outcomes["filtered"]
+
+    def share(self, count: int) -> float | None:
+        """`count` as a share of the messages attempted, to 4 places (None if none were)."""
+        return round(count / self.attempted, 4) if self.attempted else None
+
+    @property
     def retries(self) -> int:
         return self.attempts - self.total + self.outcomes["filtered"]
 
@@ -62,6 +72,8 @@ class Ledger:
         self.attempts += outcome.attempts
         if outcome.attempts > 1:
             self.retried_messages += 1
+        elif outcome.kind == "delivered":
+            self.first_attempt_delivered += 1
         if outcome.status is not None:
             self.statuses[outcome.status] += 1
         body = outcome.body or {}

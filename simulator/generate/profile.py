@@ -33,6 +33,8 @@ __all__ = [
     "Span",
     "Timing",
     "default_profile",
+    "fault_profile_names",
+    "load_faults",
     "load_profile",
 ]
 
@@ -250,3 +252,22 @@ def load_profile(path: str | Path | None = None, **overrides: Any) -> Profile:
         reason, _, where = str(exc).partition(" - at `$.")
         key = f"{where.rstrip('`')}: " if where else ""
         raise ProfileError(f"{source}: {key}{reason}") from None
+
+
+def fault_profile_names() -> list[str]:
+    """The fault profiles shipped beside the default profile (profiles/faults/NAME.yaml),
+    usable by name wherever a faults file is: `--faults segment-day`."""
+    folder = resources.files("simulator").joinpath("profiles/faults")
+    return sorted(entry.name[:-5] for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+
+
+def load_faults(name_or_path: str, error: type[SpideoSimError]) -> Any:
+    """The fault rules of a shipped fault profile (by name) or of a YAML/JSON file (by
+    path). `error` (one line) when it is neither, or cannot be read."""
+    if name_or_path in fault_profile_names():
+        return yaml.safe_load(resources.files("simulator").joinpath(
+            f"profiles/faults/{name_or_path}.yaml").read_text("utf-8"))
+    if not Path(name_or_path).exists() and "/" not in name_or_path and "." not in name_or_path:
+        raise error(f"no fault profile named {name_or_path!r} and no such file; shipped "
+                    f"profiles: {', '.join(fault_profile_names())}")
+    return read_yaml(name_or_path, error, "the faults file")

@@ -141,6 +141,28 @@ def test_fault_by_share_of_the_time_is_seeded(mock_spideo):
     assert again == statuses
 
 
+def test_a_per_message_fault_hits_the_same_messages_on_every_attempt(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={"seed": 3, "faults": [
+        {"name": "down", "status": 503, "rate": 0.3, "per_message": True}]})
+    first = [mock_spideo.send({**PLAY, "messageId": f"m{i}"}).status for i in range(200)]
+    again = [mock_spideo.send({**PLAY, "messageId": f"m{i}"}).status for i in range(200)]
+    assert 40 <= first.count(503) <= 80
+    assert again == first  # a retry of a message hit is hit again; the others got through
+    admin(mock_spideo, "POST", "/reset")
+    admin(mock_spideo, "POST", "/faults", json={"seed": 4, "faults": [
+        {"name": "down", "status": 503, "rate": 0.3, "per_message": True}]})
+    assert [mock_spideo.send({**PLAY, "messageId": f"m{i}"}).status
+            for i in range(200)] != first
+
+
+def test_a_per_message_fault_with_attempts_lets_a_later_attempt_through(mock_spideo):
+    admin(mock_spideo, "POST", "/faults", json={
+        "status": 500, "per_message": True, "attempts": 2})
+    one = {**PLAY, "messageId": "one"}
+    assert [mock_spideo.send(one).status for _ in range(3)] == [500, 500, 200]
+    assert mock_spideo.send({**PLAY, "messageId": "two"}).status == 500
+
+
 def test_fault_delay_and_path(mock_spideo, monkeypatch):
     """The delay is read off the sleeps the fault asks for, not off a noisy wall clock."""
     waits = []
@@ -161,7 +183,9 @@ def test_fault_drops_the_connection(mock_spideo):
 
 
 @pytest.mark.parametrize("fault", [{"status": 99}, {"rate": 2, "status": 500},
-                                   {"colour": "red"}, {}, {"times": 0, "status": 500}, "x"])
+                                   {"colour": "red"}, {}, {"times": 0, "status": 500}, "x",
+                                   {"status": 500, "attempts": 1},
+                                   {"status": 500, "per_message": True, "attempts": 0}])
 def test_bad_fault_rules_are_400(mock_spideo, fault):
     reply = admin(mock_spideo, "POST", "/faults", json=fault)
     assert (reply.status, reply.code) == (400, "bad_fault")

@@ -44,3 +44,18 @@ def test_the_html_report_prints_its_settings_funnels_and_numbers(written):
         assert f"<code>{name}</code>" in page
     assert "<script" not in page and not re.search(r'(src|href)="https?:', page)  # offline
     assert '<style>' in page and "@media print" in page  # one file, printable
+
+
+def test_the_retry_rates_are_shares_of_the_messages_sent_to_spideo():
+    from simulator.deliver import Ledger, Outcome
+    from simulator.report import report_dict
+    ledger = Ledger()
+    for kind, attempts in (("delivered", 1), ("delivered", 1), ("delivered", 3),
+                           ("discarded", 1), ("filtered", 0), ("failed", 9)):
+        ledger.add(Outcome(kind, None, "track", None, attempts=attempts))
+    result = run_simulation(SimulationSettings(users=1, days=0.01, limit=1))
+    result.ledger = ledger
+    retries = report_dict(result)["retries"]
+    assert retries["first_attempt_success_rate"] == 0.4  # 2 of the 5 not filtered
+    assert retries["success_rate_after_retries"] == 0.6
+    assert retries["retried_messages"] == 2
