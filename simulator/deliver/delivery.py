@@ -17,9 +17,12 @@ fake clock for tests.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
@@ -153,76 +156,189 @@ class Deliverer:
         self.close()
 
     def deliver(self, message: Any, body: bytes | None = None) -> Outcome:
-        """Deliver one message (retrying as Segment does) and return its outcome."""
+        """Deliver one message (retrying as Segment does, waiting in between) and return
+        its outcome."""
+        journey = self._start(message, body)
+        if isinstance(journey, Outcome):
+            return journey
+        while True:
+            if self.interrupt is not None and self.interrupt.is_set():
+                raise DeliveryInterrupted(message)
+            result = self._attempt(journey)
+            if isinstance(result, Outcome):
+                return result
+            self.clock.sleep(result, self.interrupt)
+            journey.waited += result
+
+    def _start(self, message: Any, body: bytes | None = None) -> _Journey | Outcome:
+        """A message about to be sent, or its outcome if Segment would not send it."""
         fields = message if isinstance(message, dict) else {}
         ident = (fields.get("messageId"), fields.get("type"),
                  fields.get("event") if isinstance(fields.get("event"), str) else None)
         reason = route(message, self.destination.name, self.send_all)
         if reason:
             return Outcome("filtered", *ident, message=reason)
-        body = body if body is not None else orjson.dumps(message)
-        started = self.clock.now()
-        attempt, waited = 0, 0.0
-        while True:
-            if self.interrupt is not None and self.interrupt.is_set():
-                raise DeliveryInterrupted(message)
-            attempt += 1
-            status, reply, retry_after, error = None, None, None, ""
-            try:
-                response = self._http.request("POST", self.destination.url, body=body,
-                                              headers=self._headers, redirect=False)
-                status, reply = response.status, _reply(response)
-                retry_after = _retry_after(response)
-            except TransportError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            text = (reply or {}).get("message", error) if reply or error else ""
-            code = (reply or {}).get("code")
-            if status is not None and 200 <= status < 300:
-                return Outcome("delivered", *ident, status, attempt, text, code, reply, waited)
-            if status is not None and not self.policy.retryable(status):
-                return Outcome("discarded", *ident, status, attempt, text, code, reply, waited)
-            with self._rng_lock:
-                pause = self.policy.backoff(attempt, self._rng, retry_after)
-            if self.clock.now() + pause - started > self.policy.window_s:
-                return Outcome("failed", *ident, status, attempt,
-                               text or f"retries exhausted after {attempt} attempts", code,
-                               reply, waited)
-            self.clock.sleep(pause, self.interrupt)
-            waited += pause
+        return _Journey(message, body if body is not None else orjson.dumps(message), ident,
+                        self.clock.now())
+
+    def _attempt(self, journey: _Journey) -> Outcome | float:
+        """One attempt: the outcome when it ends the message, else the seconds (of the
+        clock) to wait before the next attempt."""
+        journey.attempt += 1
+        attempt, ident, waited = journey.attempt, journey.ident, journey.waited
+        status, reply, retry_after, error = None, None, None, ""
+        try:
+            response = self._http.request("POST", self.destination.url, body=journey.body,
+                                          headers=self._headers, redirect=False)
+            status, reply = response.status, _reply(response)
+            retry_after = _retry_after(response)
+        except TransportError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        text = (reply or {}).get("message", error) if reply or error else ""
+        code = (reply or {}).get("code")
+        if status is not None and 200 <= status < 300:
+            return Outcome("delivered", *ident, status, attempt, text, code, reply, waited)
+        if status is not None and not self.policy.retryable(status):
+            return Outcome("discarded", *ident, status, attempt, text, code, reply, waited)
+        with self._rng_lock:
+            pause = self.policy.backoff(attempt, self._rng, retry_after)
+        if self.clock.now() + pause - journey.started > self.policy.window_s:
+            return Outcome("failed", *ident, status, attempt,
+                           text or f"retries exhausted after {attempt} attempts", code,
+                           reply, waited)
+        return pause
 
     def deliver_all(self, messages: Iterable[Any],
                     on_outcome: Callable[[Any, Outcome], None] | None = None) -> Ledger:
-        """Deliver a stream with N workers; every message gets exactly one outcome."""
+        """Deliver a stream with N workers; every message gets exactly one outcome.
+
+        A message to retry waits in a queue of its own until its backoff is over, as
+        Segment's retries do, while the stream goes on: a message the destination keeps
+        refusing for hours holds up no other."""
         ledger = Ledger()
         lock = threading.Lock()
+        retries = _RetryQueue()
 
-        def record(message: Any, outcome: Outcome) -> None:
-            with lock:
-                ledger.add(outcome)
-                if on_outcome:
-                    on_outcome(message, outcome)
+        def settle(journey: _Journey, result: Outcome | float) -> None:
+            if isinstance(result, Outcome):
+                with lock:
+                    ledger.add(result)
+                    if on_outcome:
+                        on_outcome(journey.message, result)
+            else:
+                journey.waited += result
+                retries.push(self.clock.now() + result, journey)
 
-        def finished(future: Future[Outcome], message: Any) -> None:
+        def finished(future: Future[Outcome | float], journey: _Journey) -> None:
             try:
-                outcome = future.result()
+                result = future.result()
             except Exception as exc:  # a bug must not lose the message: it fails, visibly
-                fields = message if isinstance(message, dict) else {}
-                outcome = Outcome("failed", fields.get("messageId"), fields.get("type"),
-                                  None, message=f"delivery error: {type(exc).__name__}: {exc}")
-            record(message, outcome)
+                result = Outcome("failed", *journey.ident, None, journey.attempt,
+                                 message=f"delivery error: {type(exc).__name__}: {exc}")
+            settle(journey, result)
 
+        def started(message: Any) -> _Journey | None:
+            ledger.sent += 1
+            journey = self._start(message)
+            if isinstance(journey, Outcome):
+                with lock:
+                    ledger.add(journey)
+                    if on_outcome:
+                        on_outcome(message, journey)
+                return None
+            return journey
+
+        stream = iter(messages)
         if self.workers == 1:
-            for message in messages:
-                ledger.sent += 1
-                record(message, self.deliver(message))
+            for journey in self._schedule(stream, retries, started, lambda: False):
+                settle(journey, self._attempt(journey))
             return ledger
-        in_flight: set[Future[Outcome]] = set()
+        in_flight: set[Future[Outcome | float]] = set()
+        unsettled = [0]  # attempts submitted whose result is not settled yet (under lock)
+
+        def settled(future: Future[Outcome | float], journey: _Journey) -> None:
+            finished(future, journey)
+            with lock:
+                unsettled[0] -= 1
+
+        def busy() -> bool:
+            with lock:
+                return unsettled[0] > 0
+
         with ThreadPoolExecutor(self.workers, thread_name_prefix="delivery") as pool:
-            for message in messages:
-                ledger.sent += 1
-                future = pool.submit(self.deliver, message)
-                future.add_done_callback(partial(finished, message=message))
+            for journey in self._schedule(stream, retries, started, busy):
+                with lock:
+                    unsettled[0] += 1
+                future = pool.submit(self._attempt, journey)
+                future.add_done_callback(partial(settled, journey=journey))
                 in_flight.add(future)
                 if len(in_flight) >= self.workers * 4:
                     in_flight = wait(in_flight, return_when=FIRST_COMPLETED).not_done
         return ledger
+
+    def _schedule(self, stream: Iterator[Any], retries: _RetryQueue,
+                  started: Callable[[Any], _Journey | None], busy: Callable[[], bool]
+                  ) -> Iterator[_Journey]:
+        """The attempts to make, in order: a retry once it is due, else the stream's next
+        message; once the stream is done, the retries as they fall due (waiting for
+        them, or for attempts still `busy`, which may queue more)."""
+        exhausted = False
+        while True:
+            due = retries.pop_due(self.clock.now())
+            if due is not None:
+                yield due
+            elif not exhausted:
+                message = next(stream, _END)
+                if message is _END:
+                    exhausted = True
+                elif (journey := started(message)) is not None:
+                    yield journey
+            elif busy():
+                time.sleep(0.005)  # an attempt in flight may still queue a retry
+            elif retries:
+                self.clock.sleep(retries.next_due() - self.clock.now(), self.interrupt)
+                if self.interrupt is not None and self.interrupt.is_set():
+                    return
+            else:
+                return
+
+
+_END = object()
+
+
+@dataclass
+class _Journey:
+    """A message on its way: its bytes, how many attempts so far, and since when."""
+
+    message: Any
+    body: bytes
+    ident: tuple[Any, Any, Any]
+    started: float
+    attempt: int = 0
+    waited: float = 0.0
+
+
+class _RetryQueue:
+    """Messages waiting for their next attempt, by when it is due (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Journey]] = []
+        self._lock = threading.Lock()
+        self._order = itertools.count()  # ties keep the order they were queued in
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
+    def push(self, due: float, journey: _Journey) -> None:
+        with self._lock:
+            heapq.heappush(self._heap, (due, next(self._order), journey))
+
+    def next_due(self) -> float:
+        with self._lock:
+            return self._heap[0][0]
+
+    def pop_due(self, now: float) -> _Journey | None:
+        with self._lock:
+            if self._heap and self._heap[0][0] <= now:
+                return heapq.heappop(self._heap)[2]
+        return None

@@ -134,3 +134,26 @@ def test_every_message_gets_one_outcome_with_many_workers(httpserver, clock):
     assert ledger.sent == ledger.total == 201
     assert ledger.outcomes == {"delivered": 200, "filtered": 1}
     assert sorted(seen) == sorted(m["messageId"] for m in messages)
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_a_message_waiting_to_retry_holds_up_no_other(httpserver, clock, workers):
+    arrived = []
+
+    def answer(request):
+        message_id = json.loads(request.data)["messageId"]
+        arrived.append(message_id)
+        return Response("{}", status=503 if message_id == "stuck" else 200,
+                        content_type="application/json")
+
+    httpserver.expect_request("/segment").respond_with_handler(answer)
+    destination = Destination(httpserver.url_for("/segment"), "k", "c")
+    messages = [{**MESSAGE, "messageId": "stuck"}]
+    messages += [{**MESSAGE, "messageId": f"m{i}"} for i in range(20)]
+    with Deliverer(destination, clock=clock, workers=workers, seed=5) as d:
+        ledger = d.deliver_all(messages)
+    assert ledger.outcomes == {"delivered": 20, "failed": 1}
+    second_try = [i for i, message_id in enumerate(arrived) if message_id == "stuck"][1]
+    others = {message_id for message_id in arrived[:second_try] if message_id != "stuck"}
+    assert others == {f"m{i}" for i in range(20)}, (
+        f"the stream waited for a retry: arrivals were {arrived}")

@@ -38,7 +38,10 @@ def test_a_wrong_expectation_names_the_differing_field(tmp_path):
 
 
 def opt_in(pytester) -> None:
-    pytester.makeini("[pytest]\nspideo_scenarios = scenarios\n")
+    # The plugin's packages are already imported by this session, which pytest warns
+    # about in the inner session's output; a user's own session does not have that.
+    pytester.makeini("[pytest]\nspideo_scenarios = scenarios\n"
+                     "filterwarnings = ignore::pytest.PytestAssertRewriteWarning\n")
 
 
 def test_the_plugin_reports_the_diff_and_writes_junit(pytester, tmp_path):
