@@ -6,9 +6,10 @@ import sqlite3
 
 from flask import Response, request
 
-from mock_spideo.http.context import current_record, current_state
+from mock_spideo.http.context import RequestRecord, current_record, current_state
+from mock_spideo.store.journal import Journal
 
-__all__ = ["log_current_request", "log_request", "redacted_path"]
+__all__ = ["journal_request", "log_current_request", "log_request", "redacted_path"]
 
 
 def redacted_path() -> str:
@@ -20,15 +21,21 @@ def redacted_path() -> str:
     return f"{request.path}?{'&'.join(parts)}"
 
 
-def log_current_request(db: sqlite3.Connection, status: int) -> None:
-    """Journal the current request inside the caller's transaction."""
-    record = current_record()
-    current_state().journal.add_request(
-        db, method=request.method, path=redacted_path(), status=status,
-        client=record.client, message_id=record.message_id, type_=record.type,
-        event=record.event, outcome=record.outcome, problems=record.problems,
-        duration_ms=record.elapsed_ms())
+def journal_request(journal: Journal, db: sqlite3.Connection, record: RequestRecord,
+                    method: str, path: str, status: int) -> None:
+    """Journal one request's record inside the caller's transaction (no Flask: the
+    request-handling core of POST /segment calls it too)."""
+    journal.add_request(
+        db, method=method, path=path, status=status, client=record.client,
+        message_id=record.message_id, type_=record.type, event=record.event,
+        outcome=record.outcome, problems=record.problems, duration_ms=record.elapsed_ms())
     record.logged = True
+
+
+def log_current_request(db: sqlite3.Connection, status: int) -> None:
+    """Journal the current Flask request inside the caller's transaction."""
+    journal_request(current_state().journal, db, current_record(), request.method,
+                    redacted_path(), status)
 
 
 def log_request(response: Response) -> Response:
