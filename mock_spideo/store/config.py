@@ -39,6 +39,7 @@ class MockConfig:
     max_body_bytes: int = 32 * 1024
     max_catalog_items: int = 2000
     fault_seed: int = 0
+    max_requests: int | None = None  # keep only the newest N request rows (counts stay exact)
 
     def __post_init__(self) -> None:
         if not self.clients or not all(
@@ -49,6 +50,10 @@ class MockConfig:
             raise ConfigError("two clients share an API key; the key must identify the client")
         if self.unknown_content not in ("warning", "error"):
             raise ConfigError("unknown_content must be 'warning' or 'error'")
+        if self.max_requests is not None and (isinstance(self.max_requests, bool) or not
+                                              isinstance(self.max_requests, int)
+                                              or self.max_requests < 1):
+            raise ConfigError("max_requests must be a whole number >= 1 (or absent: no cap)")
 
     @property
     def client_by_key(self) -> dict[str, str]:
@@ -65,7 +70,8 @@ class MockConfig:
             raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping with 'clients'")
-        allowed = {"clients", "rules", "journal", "unknown_content", "fault_seed"}
+        allowed = {"clients", "rules", "journal", "unknown_content", "fault_seed",
+                   "max_requests"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ConfigError(f"{path}: unknown key '{unknown[0]}'; allowed: "
@@ -77,7 +83,7 @@ class MockConfig:
             kwargs["rules"] = load_rules(path.parent / data["rules"])
         if data.get("journal"):
             kwargs["journal_path"] = str(path.parent / data["journal"])
-        for key in ("unknown_content", "fault_seed"):
+        for key in ("unknown_content", "fault_seed", "max_requests"):
             if key in data:
                 kwargs[key] = data[key]
         kwargs.update({k: v for k, v in overrides.items() if v is not None})

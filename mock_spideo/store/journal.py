@@ -3,11 +3,18 @@
 One store serves both write paths (the direct-destination endpoint and the REST API) and
 every read API. In memory by default; with a file (WAL mode) it survives a restart. A
 lock makes it safe under the WSGI server's threads.
+
+Long runs stay flat in memory: with `max_requests`, only the newest request rows (and
+their problem rows) are kept, while the counts of what was dropped are kept exactly, so
+`stats()` and `problem_summary()` still count every request and problem. Seen messageIds
+are kept compactly (a canonical UUID as its 16 bytes), for duplicates to be found across
+the whole run.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -36,8 +43,9 @@ CREATE INDEX IF NOT EXISTS user_properties_user ON user_properties (client, user
 CREATE TABLE IF NOT EXISTS users (
     client TEXT NOT NULL, user_id TEXT NOT NULL, tracked INTEGER NOT NULL,
     PRIMARY KEY (client, user_id));
-CREATE TABLE IF NOT EXISTS seen_messages (
-    client TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (client, message_id));
+CREATE TABLE IF NOT EXISTS seen_ids (
+    client TEXT NOT NULL, message_key BLOB NOT NULL, PRIMARY KEY (client, message_key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY, method TEXT, path TEXT, status INTEGER, client TEXT,
     message_id TEXT, type TEXT, event TEXT, outcome TEXT, problems TEXT, duration_ms REAL,
@@ -48,16 +56,24 @@ CREATE TABLE IF NOT EXISTS problems (
 CREATE TABLE IF NOT EXISTS catalog (
     client TEXT NOT NULL, content_id TEXT NOT NULL, item TEXT NOT NULL,
     PRIMARY KEY (client, content_id));
+CREATE TABLE IF NOT EXISTS pruned_requests (
+    status INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pruned_problems (
+    code TEXT NOT NULL, severity TEXT NOT NULL, count INTEGER NOT NULL, example TEXT,
+    PRIMARY KEY (code, severity));
 """
-_TABLES = ("interactions", "user_properties", "users", "seen_messages", "requests",
-           "problems", "catalog")
+_TABLES = ("interactions", "user_properties", "users", "seen_ids", "requests",
+           "problems", "catalog", "pruned_requests", "pruned_problems")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class Journal:
     """Thread-safe record of requests, problems, interactions and user properties."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, max_requests: int | None = None) -> None:
         self.path = str(path) if path else ":memory:"
+        self.max_requests = max_requests
+        self._oldest_request: int | None = None  # lowest request id kept, once known
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -65,6 +81,17 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._migrate_seen_messages()
+
+    def _migrate_seen_messages(self) -> None:
+        """A journal file from before seen_ids keeps its seen messageIds."""
+        if not self._query("SELECT 1 FROM sqlite_master WHERE name = 'seen_messages'"):
+            return
+        with self.transaction() as db:
+            rows = db.execute("SELECT client, message_id FROM seen_messages").fetchall()
+            db.executemany("INSERT OR IGNORE INTO seen_ids VALUES (?, ?)",
+                           [(client, _message_key(mid)) for client, mid in rows])
+            db.execute("DROP TABLE seen_messages")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -93,8 +120,8 @@ class Journal:
 
     def first_sight(self, db: sqlite3.Connection, client: str, message_id: str) -> bool:
         """Mark a messageId as seen for a client; False if it was seen before."""
-        cursor = db.execute("INSERT OR IGNORE INTO seen_messages VALUES (?, ?)",
-                            (client, message_id))
+        cursor = db.execute("INSERT OR IGNORE INTO seen_ids VALUES (?, ?)",
+                            (client, _message_key(message_id)))
         return cursor.rowcount == 1
 
     @staticmethod
@@ -119,11 +146,12 @@ class Journal:
             [(client, p.user_id, p.name, json.dumps(p.value), p.timestamp, p.source,
               p.message_id, p.rule, now) for p in items])
 
-    @staticmethod
-    def add_request(db: sqlite3.Connection, *, method: str, path: str, status: int,
+    def add_request(self, db: sqlite3.Connection, *, method: str, path: str, status: int,
                     client: str | None, message_id: str | None, type_: str | None,
                     event: str | None, outcome: str, problems: list[Problem],
                     duration_ms: float) -> None:
+        """Log one request and its problems; past `max_requests`, the oldest request rows
+        go (their counts are kept)."""
         now = time.time()
         cursor = db.execute(
             "INSERT INTO requests (method, path, status, client, message_id, type, event,"
@@ -136,6 +164,30 @@ class Journal:
                 " at) VALUES (?,?,?,?,?,?,?)",
                 [(cursor.lastrowid, client, p.code, p.severity, p.message, message_id, now)
                  for p in problems])
+        if self.max_requests is not None:
+            self._keep_newest(db, self.max_requests, int(cursor.lastrowid or 0))
+
+    def _keep_newest(self, db: sqlite3.Connection, cap: int, newest: int) -> None:
+        """Past `cap` request rows, drop the oldest (and their problem rows) down to 90% of
+        the cap, adding what they counted to the pruned counts: at most `cap` rows are
+        kept, and pruning runs once per tenth of the cap, not on every request."""
+        if self._oldest_request is None:
+            self._oldest_request = db.execute("SELECT MIN(id) FROM requests").fetchone()[0]
+        if self._oldest_request is None or newest - self._oldest_request < cap:
+            return
+        cut = newest - (cap - cap // 10)  # request ids up to `cut` go
+        db.execute(
+            "INSERT INTO pruned_requests SELECT status, COUNT(*) FROM requests WHERE id <= ?"
+            " GROUP BY status ON CONFLICT(status) DO UPDATE SET count = count + excluded.count",
+            (cut,))
+        db.execute(
+            "INSERT INTO pruned_problems SELECT code, severity, n, message FROM (SELECT code,"
+            " severity, COUNT(*) AS n, message, MIN(id) FROM problems WHERE request_id <= ?"
+            " GROUP BY code, severity) WHERE true ON CONFLICT(code, severity) DO UPDATE SET"
+            " count = count + excluded.count", (cut,))
+        db.execute("DELETE FROM problems WHERE request_id <= ?", (cut,))
+        db.execute("DELETE FROM requests WHERE id <= ?", (cut,))
+        self._oldest_request = cut + 1
 
     def delete_interaction(self, client: str, user_id: str, type_: str, content_id: str) -> int:
         with self.transaction() as db:
@@ -167,6 +219,7 @@ class Journal:
         with self.transaction() as db:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
+            self._oldest_request = None
 
     # --- reads ----------------------------------------------------------------------
 
@@ -252,20 +305,41 @@ class Journal:
         return [dict(r) for r in rows]
 
     def stats(self) -> dict[str, Any]:
-        """Counts by interaction type, response status and problem code."""
+        """Counts by interaction type, response status and problem code (requests and
+        problems whose rows `max_requests` dropped included)."""
         def counts(sql: str) -> dict[str, int]:
             return {str(r[0]): r[1] for r in self._query(sql)}
+        by_status = counts(
+            "SELECT status, SUM(n) FROM (SELECT status, COUNT(*) AS n FROM requests GROUP BY"
+            " status UNION ALL SELECT status, count FROM pruned_requests) GROUP BY status"
+            " ORDER BY status")
         return {
-            "requests": self._query("SELECT COUNT(*) FROM requests")[0][0],
+            "requests": sum(by_status.values()),
             "interactions": self._query("SELECT COUNT(*) FROM interactions")[0][0],
             "user_properties": self._query("SELECT COUNT(*) FROM user_properties")[0][0],
             "interactions_by_type": counts(
                 "SELECT type, COUNT(*) FROM interactions GROUP BY type ORDER BY type"),
-            "requests_by_status": counts(
-                "SELECT status, COUNT(*) FROM requests GROUP BY status ORDER BY status"),
-            "problems_by_code": counts(
-                "SELECT code, COUNT(*) FROM problems GROUP BY code ORDER BY code"),
+            "requests_by_status": by_status,
+            "problems_by_code": {code: summary["count"]
+                                 for code, summary in self.problem_summary().items()},
         }
+
+    def problem_summary(self) -> dict[str, dict[str, Any]]:
+        """Every problem code journaled, in code order: its count, the severities it came
+        with, and its first message as an example (rows `max_requests` dropped included)."""
+        # The example: the pruned one if any (older), else the first row kept.
+        rows = self._query(
+            "SELECT code, severity, SUM(n), example, MIN(newer) FROM (SELECT code, severity,"
+            " count AS n, example, 0 AS newer FROM pruned_problems UNION ALL SELECT code,"
+            " severity, n, message, 1 FROM (SELECT code, severity, COUNT(*) AS n, message,"
+            " MIN(id) FROM problems GROUP BY code, severity)) GROUP BY code, severity"
+            " ORDER BY code, 5")
+        summary: dict[str, dict[str, Any]] = {}
+        for code, severity, count, example, _ in rows:
+            entry = summary.setdefault(code, {"count": 0, "severities": [], "example": example})
+            entry["count"] += count
+            entry["severities"].append(severity)
+        return summary
 
     def size_bytes(self) -> int:
         """Bytes the database occupies (pages in use), for the memory benchmark."""
@@ -274,6 +348,14 @@ class Journal:
             free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
             size = self._db.execute("PRAGMA page_size").fetchone()[0]
         return int((pages - free) * size)
+
+
+def _message_key(message_id: str) -> str | bytes:
+    """How a seen messageId is kept: a canonical (lower-case) UUID as its 16 bytes,
+    anything else as it is (SQLite never finds a blob equal to a text)."""
+    if len(message_id) == 36 and _UUID.fullmatch(message_id):
+        return bytes.fromhex(message_id.replace("-", ""))
+    return message_id
 
 
 def _codes(problems: list[Problem]) -> str:

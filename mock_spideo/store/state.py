@@ -46,7 +46,8 @@ class MockState:
 
     @classmethod
     def build(cls, config: MockConfig) -> MockState:
-        return cls(config, Journal(config.journal_path), FaultSet(seed=config.fault_seed))
+        return cls(config, Journal(config.journal_path, config.max_requests),
+                   FaultSet(seed=config.fault_seed))
 
     def catalog_ids(self, client: str) -> frozenset[str]:
         with self._lock:
