@@ -8,20 +8,30 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import err, fail, progress_bar, stream_options
-from simulator.generate import ProfileError
+from simulator.generate import ProfileError, Shard
+
+
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    try:
+        return Shard.parse(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
 @stream_options
 @click.option("--out", default="-", show_default=True, help="JSONL file, or - for stdout.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--shard", callback=_shard, metavar="I/N",
+              help="Only shard I of N (1-based): the viewers whose index is I-1 modulo N. "
+                   "The N shards together hold exactly the messages of the whole stream.")
 def generate(users: int | None, days: float, seed: int, start: str | None,
-             profile: str | None, out: str, limit: int | None) -> None:
+             profile: str | None, out: str, limit: int | None, shard: Shard | None) -> None:
     """Write a simulated Segment stream as JSONL (one message per line)."""
     from simulator.generate.stream import Simulation
     try:
         sim = Simulation.from_options(users=users, days=days, seed=seed, start=start,
-                                      profile=profile)
+                                      profile=profile, shard=shard)
     except (ProfileError, ValueError) as exc:
         fail(str(exc))
     with progress_bar("generating") as progress:
