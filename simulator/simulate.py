@@ -1,8 +1,11 @@
 """`spideo-sim simulate`: generate a Segment source, deliver it, and account for it.
 
-Starts mock_spideo in-process under waitress on 127.0.0.1 and a free port (or delivers
-to `--target`), loads the generated catalog into the mock, streams the messages through
-Segment's delivery semantics, then checks conservation: every message has exactly one
+By default each shard delivers to its own in-process mock_spideo through the in-process
+transport (no socket: the same request-handling core as over HTTP); `transport="http"`
+serves that mock under waitress on 127.0.0.1 and a free port instead, and `target`
+delivers over HTTP to any endpoint. With `jobs` > 1 the viewers are split across that
+many processes (simulator.shards), each generating its viewers and delivering them; the
+results are merged. Then conservation is checked: every message has exactly one
 outcome, and (in-process) what the mock recorded equals what was delivered and mapped.
 """
 
@@ -19,11 +22,34 @@ from typing import Any
 import urllib3
 import yaml
 
-from mock_spideo import Journal, LiveServer, MockConfig, create_app, mock_state, severity_of
-from simulator.deliver import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
-from simulator.generate.stream import Simulation
+from mock_spideo import (
+    InProcessEndpoint,
+    Journal,
+    LiveServer,
+    MockConfig,
+    create_app,
+    mock_state,
+    severity_of,
+)
+from simulator.deliver import (
+    Deliverer,
+    Destination,
+    InProcessTransport,
+    Ledger,
+    RetryPolicy,
+    ScaledClock,
+    Transport,
+    TransportName,
+)
+from simulator.generate.stream import Shard, Simulation
+from simulator.shards import StopFlag, run_sharded, stop_on_interrupt
 
-__all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
+__all__ = ["DEFAULT_MAX_REQUESTS", "SimulationResult", "SimulationSettings", "merge_results",
+           "run_simulation"]
+
+# Request rows each in-process mock keeps (older ones are dropped, every count stays
+# exact): far more than `make simulate` sends, and about 150 MB at most.
+DEFAULT_MAX_REQUESTS = 1_000_000
 
 
 @dataclass
@@ -39,11 +65,23 @@ class SimulationSettings:
     api_key: str = "demo-key"
     client: str = "demo"
     faults: str | None = None
-    workers: int = 2
+    workers: int | None = None  # None: 1 in-process (one core), 2 over HTTP
     time_scale: float = 3600.0
     send_all: bool = False
     limit: int | None = None
     retry_window_s: float = 4 * 3600
+    transport: TransportName | None = None  # None: in-process, or HTTP to a target
+    jobs: int = 1
+    max_requests: int | None = DEFAULT_MAX_REQUESTS
+
+    def __post_init__(self) -> None:
+        if self.workers is None:  # in-process, a second thread only shares the GIL
+            self.workers = 1 if self.transport_used == "inprocess" else 2
+
+    @property
+    def transport_used(self) -> TransportName:
+        """How messages travel: always HTTP to a target; in-process unless told."""
+        return "http" if self.target else (self.transport or "inprocess")
 
 
 @dataclass
@@ -63,6 +101,8 @@ class SimulationResult:
     error_codes: set[str] = field(default_factory=set)
     conservation: dict[str, Any] = field(default_factory=dict)
     expected_codes: set[str] = field(default_factory=set)
+    interrupted: bool = False  # Ctrl-C stopped the run: the figures cover what was done
+    started_at: float = 0.0  # time.monotonic() when delivery started (to merge shards)
 
     @property
     def total(self) -> int:
@@ -91,52 +131,92 @@ def check_reachable(url: str, timeout: float = 5.0) -> None:
 
 def run_simulation(settings: SimulationSettings,
                    progress: Callable[[int], None] | None = None) -> SimulationResult:
-    """Run one simulation end to end and return its accounting."""
+    """Run one simulation end to end (in `settings.jobs` processes) and return its
+    accounting. Ctrl-C stops delivery; the result then covers what was done, and says
+    `interrupted`."""
+    if settings.target and settings.transport == "inprocess":
+        raise ValueError("--transport inprocess delivers to the in-process mock: drop "
+                         "--target, or use --transport http")
+    if settings.target:
+        check_reachable(settings.target)
+    if settings.faults:
+        _load_faults(settings.faults)  # a bad file fails once, before any shard starts
+    if settings.jobs <= 1:
+        with stop_on_interrupt() as stop:
+            return run_shard(settings, Shard(), progress, stop)
+    return merge_results(settings, run_sharded(run_shard, settings, settings.jobs, progress))
+
+
+def run_shard(settings: SimulationSettings, shard: Shard,
+              progress: Callable[[int], None] | None, stop: StopFlag) -> SimulationResult:
+    """Generate one shard's viewers, deliver them into this shard's own mock (or to the
+    target), and account for them."""
     sim = Simulation.from_options(users=settings.users, days=settings.days, seed=settings.seed,
-                                  start=settings.start, profile=settings.profile)
+                                  start=settings.start, profile=settings.profile, shard=shard)
     result = SimulationResult(settings)
     if sim.profile.quality.broken > 0:
         result.expected_codes.add("missing_content_id")
     if settings.send_all:
         result.expected_codes.add("unsupported_type")
+    if settings.faults:
+        result.expected_codes.add("injected_fault")
+    policy = RetryPolicy(window_s=settings.retry_window_s)
+    workers = settings.workers or 1
     with ExitStack() as stack:
         journal: Journal | None = None
+        transport: Transport | None = None
         if settings.target:
-            check_reachable(settings.target)
             url = settings.target
         else:
-            app = create_app(MockConfig(clients={settings.client: settings.api_key}))
+            app = create_app(MockConfig(clients={settings.client: settings.api_key},
+                                        max_requests=settings.max_requests))
             state = mock_state(app)
             state.load_catalog(settings.client, sim.catalog.to_mock_payload())
             if settings.faults:
                 state.faults.add(_load_faults(settings.faults))
-                result.expected_codes.add("injected_fault")
-            server = stack.enter_context(LiveServer(app, threads=max(4, settings.workers)))
-            url = server.url + "/segment"
+            if settings.transport_used == "http":
+                server = stack.enter_context(LiveServer(app, threads=max(4, workers)))
+                url = server.url + "/segment"
+            else:
+                url = "inprocess:/segment"
+                transport = InProcessTransport(InProcessEndpoint(app), "/segment",
+                                               timeout_s=policy.timeout_s)
             journal = state.journal
         destination = Destination(url, settings.api_key, settings.client)
         deliverer = stack.enter_context(Deliverer(
-            destination, policy=RetryPolicy(window_s=settings.retry_window_s),
-            clock=ScaledClock(settings.time_scale), workers=settings.workers,
-            seed=settings.seed, send_all=settings.send_all))
+            destination, policy=policy, clock=ScaledClock(settings.time_scale),
+            workers=workers, seed=settings.seed, send_all=settings.send_all,
+            transport=transport))
+        limit = _share(settings.limit, shard)
 
         def counted() -> Iterator[dict[str, Any]]:
+            by_type, by_event = result.messages_by_type, result.messages_by_event
             for number, message in enumerate(sim.messages(), start=1):
-                result.messages_by_type[message["type"]] += 1
-                result.messages_by_event[message.get("event") or message["type"]] += 1
+                by_type[message["type"]] += 1
+                by_event[message.get("event") or message["type"]] += 1
                 yield message
                 if progress and number % 500 == 0:
                     progress(number)
-                if settings.limit and number >= settings.limit:
+                if stop():
+                    result.interrupted = True
+                    return
+                if limit and number >= limit:
                     break
 
-        started = time.perf_counter()
+        result.started_at = time.monotonic()
         result.ledger = deliverer.deliver_all(counted())
-        result.seconds = time.perf_counter() - started
+        result.seconds = time.monotonic() - result.started_at
         if progress:
             progress(result.total)
         _account(result, journal)
     return result
+
+
+def _share(limit: int | None, shard: Shard) -> int | None:
+    """A shard's part of a message limit, so that the shards together send `limit`."""
+    if not limit:
+        return None
+    return limit // shard.count + (1 if shard.index < limit % shard.count else 0) or None
 
 
 def _account(result: SimulationResult, journal: Journal | None) -> None:
@@ -148,11 +228,11 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
         stats = journal.stats()
         result.interactions_by_type = stats["interactions_by_type"]
         result.user_properties = stats["user_properties"]
-        result.problems_by_code = stats["problems_by_code"]
-        for row in journal.problems():
-            result.problem_examples.setdefault(row["code"], row["message"])
-            if row["severity"] == "error":
-                result.error_codes.add(row["code"])
+        for code, summary in journal.problem_summary().items():
+            result.problems_by_code[code] = summary["count"]
+            result.problem_examples[code] = summary["example"]
+            if "error" in summary["severities"]:
+                result.error_codes.add(code)
         result.interactions_by_hour = journal.interactions_by_hour()
         checks["recorded_equals_delivered"] = (
             stats["interactions"] == ledger.recorded_interactions
@@ -166,3 +246,47 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
         result.error_codes = {code for code in ledger.codes if severity_of(code) == "error"}
     checks["ok"] = all(v for k, v in checks.items())
     result.conservation = checks
+
+
+def merge_results(settings: SimulationSettings,
+                  shards: list[SimulationResult]) -> SimulationResult:
+    """One result from the shards' results: counts summed, the hourly series added up,
+    the first example of each problem kept, and conservation checked across shards
+    (every check must hold in every shard, and the outcomes must add up to the
+    messages). `seconds` is the wall time from the first shard's start to the last's end."""
+    merged = SimulationResult(settings)
+    checks: dict[str, Any] = {}
+    hours: Counter[str] = Counter()
+    for part in shards:
+        merged.messages_by_type.update(part.messages_by_type)
+        merged.messages_by_event.update(part.messages_by_event)
+        merged.ledger.merge(part.ledger)
+        merged.interactions_by_type = dict(Counter(merged.interactions_by_type)
+                                           + Counter(part.interactions_by_type))
+        hours.update(part.interactions_by_hour)
+        merged.user_properties += part.user_properties
+        merged.problems_by_code = dict(Counter(merged.problems_by_code)
+                                       + Counter(part.problems_by_code))
+        for code, example in part.problem_examples.items():
+            merged.problem_examples.setdefault(code, example)
+        merged.error_codes |= part.error_codes
+        merged.expected_codes |= part.expected_codes
+        merged.interrupted |= part.interrupted
+        for name, ok in part.conservation.items():
+            if name != "ok":
+                checks[name] = checks.get(name, True) and ok
+    ledger = merged.ledger
+    checks["every_message_has_one_outcome"] = (
+        checks.get("every_message_has_one_outcome", True)
+        and ledger.total == ledger.sent == merged.total)
+    checks["ok"] = all(v for k, v in checks.items() if k != "ok")
+    merged.conservation = checks
+    merged.interactions_by_type = dict(sorted(merged.interactions_by_type.items()))
+    merged.problems_by_code = dict(sorted(merged.problems_by_code.items()))
+    merged.interactions_by_hour = dict(sorted(hours.items()))
+    if shards:
+        merged.started_at = min(part.started_at for part in shards)
+        merged.seconds = max(part.started_at + part.seconds for part in shards) - (
+            merged.started_at)
+    return merged
+
