@@ -26,7 +26,7 @@ __all__ = ["InProcessEndpoint", "InProcessReply"]
 _SEGMENT = "/segment"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per request on the hot path, and frozen is slow
 class InProcessReply:
     """What a client would have received: status, headers and body, or `dropped` when
     the mock cut the connection before the body."""

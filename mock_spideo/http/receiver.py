@@ -47,7 +47,7 @@ class HeaderLookup(Protocol):
     def get(self, key: str, /) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per request on the hot path, and frozen is slow
 class SegmentRequest:
     """One POST to the destination endpoint, as the core needs it.
 

@@ -24,7 +24,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per request on the hot path, and frozen is slow
 class Answer:
     """An answer before it becomes a Flask response: what the request-handling core of
     POST /segment returns, so that the Flask view and the in-process transport send the

@@ -18,8 +18,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,17 +92,9 @@ class Journal:
                            [(client, _message_key(mid)) for client, mid in rows])
             db.execute("DROP TABLE seen_messages")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> _Transaction:
         """One atomic unit of writes (a request's records land together or not at all)."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        return _Transaction(self._lock, self._db)
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -348,6 +339,31 @@ class Journal:
             free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
             size = self._db.execute("PRAGMA page_size").fetchone()[0]
         return int((pages - free) * size)
+
+
+class _Transaction:
+    """`with journal.transaction() as db:` BEGIN ... COMMIT under the journal's lock, or
+    ROLLBACK on any exception (a class, not @contextmanager: one per request)."""
+
+    __slots__ = ("_db", "_lock")
+
+    def __init__(self, lock: threading.RLock, db: sqlite3.Connection) -> None:
+        self._lock, self._db = lock, db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._db
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        try:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()
 
 
 def _message_key(message_id: str) -> str | bytes:

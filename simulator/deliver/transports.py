@@ -32,7 +32,7 @@ class TransportError(Exception):
     """No answer came back: connection refused or dropped, or a timeout (retryable)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per attempt on the hot path, and frozen is slow
 class Received:
     """What the deliverer reads from an answer: its status, body and Retry-After."""
 
