@@ -139,7 +139,7 @@ def run_simulation(settings: SimulationSettings,
                          "--target, or use --transport http")
     if settings.target:
         check_reachable(settings.target)
-    if settings.faults:
+    if settings.faults and not settings.target:
         _load_faults(settings.faults)  # a bad file fails once, before any shard starts
     if settings.jobs <= 1:
         with stop_on_interrupt() as stop:
@@ -158,8 +158,6 @@ def run_shard(settings: SimulationSettings, shard: Shard,
         result.expected_codes.add("missing_content_id")
     if settings.send_all:
         result.expected_codes.add("unsupported_type")
-    if settings.faults:
-        result.expected_codes.add("injected_fault")
     policy = RetryPolicy(window_s=settings.retry_window_s)
     workers = settings.workers or 1
     with ExitStack() as stack:
@@ -174,6 +172,7 @@ def run_shard(settings: SimulationSettings, shard: Shard,
             state.load_catalog(settings.client, sim.catalog.to_mock_payload())
             if settings.faults:
                 state.faults.add(_load_faults(settings.faults))
+                result.expected_codes.add("injected_fault")
             if settings.transport_used == "http":
                 server = stack.enter_context(LiveServer(app, threads=max(4, workers)))
                 url = server.url + "/segment"
