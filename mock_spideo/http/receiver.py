@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Protocol
 
 import orjson
@@ -89,23 +90,40 @@ def _refused(record: RequestRecord, found: Problem,
 
 
 def _authenticate(state: MockState, headers: HeaderLookup) -> str:
-    try:
-        key = read_basic_key(headers.get("authorization"))
-    except BadCredentials as exc:
-        raise ApiError(_CREDENTIAL_PROBLEMS[exc.reason]()) from None
-    client = state.config.client_by_key.get(key)
+    key, reason = _read_key(headers.get("authorization"))
+    if reason is not None:
+        raise ApiError(_CREDENTIAL_PROBLEMS[reason]())
+    client = state.config.client_by_key.get(key or "")
     if client is None:
         raise ApiError(problem("bad_api_key", scope="any configured client"))
     settings = headers.get("x-segment-settings")
     if settings is not None:
-        try:
-            decoded = read_settings(settings)
-        except ValueError as exc:  # binascii.Error and JSON errors are ValueErrors
-            raise ApiError(problem("bad_settings_header", detail=str(exc)[:100])) from None
-        given = decoded.get("client")
+        given, error = _settings_client(settings)
+        if error is not None:
+            raise ApiError(problem("bad_settings_header", detail=error))
         if given is not None and given != client:
             raise ApiError(problem("client_mismatch", given=given, expected=client))
     return client
+
+
+# Every delivery repeats the same two headers: what they say is read once (the clients
+# they name are looked up in the live config on every request).
+@lru_cache(maxsize=256)
+def _read_key(authorization: str | None) -> tuple[str | None, str | None]:
+    """(the key, None), or (None, why BadCredentials)."""
+    try:
+        return read_basic_key(authorization), None
+    except BadCredentials as exc:
+        return None, exc.reason
+
+
+@lru_cache(maxsize=256)
+def _settings_client(header: str) -> tuple[Any, str | None]:
+    """(the settings' client or None, None), or (None, why the header is unreadable)."""
+    try:
+        return read_settings(header).get("client"), None
+    except ValueError as exc:  # binascii.Error and JSON errors are ValueErrors
+        return None, str(exc)[:100]
 
 
 def _mimetype(content_type: str) -> str:
