@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from mock_spideo import SpideoSimError
 from simulator.generate.stream import Shard
 
 __all__ = ["ShardFailed", "StopFlag", "run_sharded", "stop_on_interrupt"]
@@ -29,7 +30,7 @@ Progress = Callable[[int], None]
 ShardTask = Callable[[Any, Shard, Progress | None, StopFlag], T]
 
 
-class ShardFailed(RuntimeError):
+class ShardFailed(SpideoSimError, RuntimeError):
     """A shard's process ended without reporting (killed, out of memory)."""
 
 
@@ -101,6 +102,8 @@ def run_sharded(task: ShardTask[T], settings: Any, jobs: int,
         return [received[index] for index in range(jobs)]
     finally:
         for process in processes:
+            if process.pid is None:  # never started
+                continue
             process.join(timeout=None if len(received) == jobs else 5)
             if process.is_alive():
                 process.terminate()

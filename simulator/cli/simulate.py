@@ -12,6 +12,7 @@ from mock_spideo import mask_key
 from simulator.cli.common import err, fail, progress_bar, stream_options
 from simulator.deliver import TRANSPORTS
 from simulator.generate import ProfileError
+from simulator.shards import ShardFailed
 
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
 
@@ -60,7 +61,7 @@ def simulate(users: int | None, days: float, seed: int, start: str | None, profi
     try:
         with progress_bar("delivering") as progress:
             result = run_simulation(settings, progress)
-    except (ProfileError, ValueError, OSError) as exc:
+    except (ProfileError, ShardFailed, ValueError, OSError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         err.print("[red]Stopped by a second Ctrl-C: no report.[/red]")
