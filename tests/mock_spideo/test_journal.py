@@ -147,3 +147,34 @@ def test_a_journal_file_from_before_keeps_its_seen_message_ids(tmp_path):
         assert not journal.first_sight(db, "demo", "m-1")
         assert journal.first_sight(db, "demo", "m-2")
     assert not journal._query("SELECT 1 FROM sqlite_master WHERE name = 'seen_messages'")
+
+
+def test_in_memory_a_failed_unit_rolls_back_alone_while_the_others_stay():
+    """In memory, units of work share one SQLite transaction as savepoints."""
+    journal = Journal()
+    first = Interaction("play", "u", "a", "2025-01-01T00:00:00.000Z")
+    second = Interaction("play", "u", "b", "2025-01-01T00:00:00.000Z")
+    with journal.transaction() as db:
+        journal.add_interactions(db, "demo", [first], via="rest")
+    try:
+        with journal.transaction() as db:
+            journal.add_interactions(db, "demo", [second], via="rest")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    for n in range(2500):  # past a few groups: every commit keeps what was released
+        with journal.transaction() as db:
+            journal.first_sight(db, "demo", f"m{n}")
+    assert [i["content_id"] for i in journal.interactions()] == ["a"]
+    with journal.transaction() as db:
+        assert not journal.first_sight(db, "demo", "m0")
+
+
+def test_a_file_journal_commits_every_unit(tmp_path):
+    import sqlite3
+    journal = Journal(tmp_path / "journal.sqlite")
+    with journal.transaction() as db:
+        journal.add_interactions(
+            db, "demo", [Interaction("play", "u", "a", "2025-01-01T00:00:00.000Z")], via="rest")
+    other = sqlite3.connect(tmp_path / "journal.sqlite")
+    assert other.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 1
