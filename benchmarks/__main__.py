@@ -39,6 +39,7 @@ from simulator.deliver import Deliverer, Destination, route
 from simulator.generate.profile import load_profile
 from simulator.generate.stream import Simulation
 from simulator.generate.timefmt import clear_caches
+from simulator.simulate import DEFAULT_MAX_REQUESTS, SimulationSettings, run_simulation
 from simulator.testing import InProcessTarget, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,9 +102,8 @@ def bench_generator() -> list[Figure]:
 
     def generate_and_encode() -> None:
         clear_caches()  # from cold, as a fresh run would be
-        dumps = orjson.dumps
-        for message in islice(sim.messages(), count):  # streamed, as write_jsonl does
-            dumps(message)
+        for _ in islice(sim.lines(), count):  # streamed and encoded, as write_jsonl does
+            pass
 
     gc.disable()  # as write_jsonl does; the floor gets the same treatment
     try:
@@ -208,6 +208,60 @@ def bench_http() -> list[Figure]:
                           round(e2e_count / floor), round(floor / e2e, 3), ">= 0.6",
                           floor / e2e >= 0.6))
     return figures
+
+
+def simulated(jobs: int, transport: str = "inprocess", limit: int | None = None) -> float:
+    """Messages/s of a simulation (a day of 100 viewers), as `report.json` counts them:
+    generation, delivery, the mock and the accounting, from the first shard's start to
+    the last one's end (process start-up and persona building excluded)."""
+    result = run_simulation(SimulationSettings(users=int(100 * SCALE) or 10, seed=7,
+                                               jobs=jobs, transport=transport,  # type: ignore[arg-type]
+                                               limit=limit))
+    assert result.conservation["ok"], result.conservation
+    return result.total / result.seconds
+
+
+def mapped_and_journaled(messages: list[dict[str, Any]]) -> float:
+    """Messages/s of the mock's work alone: the mapping and the journal writes of each
+    message (request row, seen messageId, interactions, user properties) in one process,
+    with no generation, no transport and no request parsing."""
+    journal, rules = Journal(max_requests=DEFAULT_MAX_REQUESTS), default_rules()
+    started = time.perf_counter()
+    for number, message in enumerate(messages):
+        result = map_message(message, rules)
+        env = result.envelope
+        with journal.transaction() as db:
+            if env is not None and env.message_id is not None:
+                journal.first_sight(db, "demo", env.message_id)
+            journal.add_interactions(db, "demo", result.interactions, via="segment")
+            journal.add_user_properties(db, "demo", result.user_properties)
+            journal.add_request(db, method="POST", path="/segment", status=200,
+                                client="demo", message_id=str(number), type_="track",
+                                event=None, outcome=result.outcome, problems=[],
+                                duration_ms=0.0)
+    return len(messages) / (time.perf_counter() - started)
+
+
+def bench_simulate() -> list[Figure]:
+    cores = os.cpu_count() or 1
+    http = simulated(1, "http", limit=int(6_000 * SCALE))
+    one = max(simulated(1) for _ in range(ROUNDS))
+    many = max(simulated(cores) for _ in range(ROUNDS))
+    sim = Simulation(profile=load_profile(**{"population.users": int(100 * SCALE) or 10}),
+                     seed=7)
+    messages = [m for m in sim.messages() if route(m) is None]
+    floor = max(mapped_and_journaled(messages) for _ in range(ROUNDS))
+    return [
+        Figure("simulate_messages_per_s", round(one), "messages/s (--jobs 1)",
+               "the same simulation over HTTP (--transport http)", round(http),
+               round(one / http, 1), "reported", True),
+        Figure(f"simulate_messages_per_s_jobs_{cores}", round(many),
+               f"messages/s (--jobs {cores})", "--jobs 1", round(one), round(many / one, 2),
+               ">= 10000 messages/s", many >= 10_000),
+        Figure("simulate_vs_mapping_floor", round(one / floor, 3), "ratio",
+               "mapping and journaling the same messages, no delivery", round(floor),
+               round(one / floor, 3), ">= 0.5", one / floor >= 0.5),
+    ]
 
 
 def bench_scenarios() -> list[Figure]:
@@ -341,9 +395,9 @@ def main() -> int:
     console = Console(width=max(140, Console().width))
     figures: list[Figure] = []
     for label, bench in (("generator", bench_generator), ("mapping", bench_mapping),
-                         ("HTTP", bench_http), ("scenarios", bench_scenarios),
-                         ("journal", bench_journal), ("UI", bench_ui),
-                         ("memory", bench_memory)):
+                         ("HTTP", bench_http), ("simulate", bench_simulate),
+                         ("scenarios", bench_scenarios), ("journal", bench_journal),
+                         ("UI", bench_ui), ("memory", bench_memory)):
         console.print(f"[dim]measuring {label}...[/dim]")
         figures += bench()
     table = Table(title="spideo-sim benchmarks" + (" (quick)" if QUICK else ""))

@@ -21,6 +21,7 @@ from mock_spideo.engine.rules import (
 from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.errors import SpideoSimError
 from mock_spideo.http.app import create_app, mock_state
+from mock_spideo.http.inprocess import InProcessEndpoint, InProcessReply
 from mock_spideo.http.server import ListenError, LiveServer
 from mock_spideo.store.config import ConfigError, MockConfig, mask_key
 from mock_spideo.store.faults import FaultError
@@ -35,6 +36,8 @@ __all__ = [
     "ConfigError",
     "FaultError",
     "Feed",
+    "InProcessEndpoint",
+    "InProcessReply",
     "Interaction",
     "Journal",
     "JournalError",

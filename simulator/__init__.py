@@ -3,9 +3,10 @@
     from simulator import Simulation, Deliverer, Destination, run_simulation
 
 The layers, bottom up: `generate` (profile, personas, catalog, behaviour, messages),
-`deliver` (Segment's delivery semantics, the Tracking API), `testing` (scenarios, the
-pytest plugin, Hypothesis strategies in `simulator.testing.strategies`, which need the
-`fuzz` extra); `simulate`, `report` and `cli` on top.
+`deliver` (Segment's delivery semantics, transports, the Tracking API), `testing`
+(scenarios, the pytest plugin, Hypothesis strategies in `simulator.testing.strategies`,
+which need the `fuzz` extra); `shards` (processes), `simulate`, `report` and `cli` on
+top.
 """
 
 from mock_spideo import SpideoSimError, __version__

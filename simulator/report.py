@@ -26,6 +26,8 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
                 for kind in ("delivered", "discarded", "filtered", "failed")}
     return {
         "settings": {k: v for k, v in vars(result.settings).items() if k != "api_key"},
+        "run": {"transport": result.settings.transport_used, "jobs": result.settings.jobs,
+                "interrupted": result.interrupted},
         "messages": {"total": result.total, "by_type": dict(result.messages_by_type),
                      "by_event": dict(result.messages_by_event.most_common())},
         "outcomes": outcomes,
@@ -81,8 +83,10 @@ def print_report(result: SimulationResult, console: Console | None = None) -> No
                          [(code, count, examples.get(code, "")[:90])
                           for code, count in sorted(data["problems"]["by_code"].items())]))
     rate = data["throughput"]["messages_per_s"]
+    run = data["run"]
     console.print(f"Throughput: {result.total} messages in {data['throughput']['seconds']} s"
-                  f" ({rate} messages/s)")
+                  f" ({rate} messages/s; {run['jobs']} job{'s' if run['jobs'] > 1 else ''},"
+                  f" {run['transport']} transport)")
     conservation = data["conservation"]
     verdict = "[green]OK[/green]" if conservation.get("ok") else "[red]FAILED[/red]"
     console.print(f"Conservation: {verdict} " + ", ".join(

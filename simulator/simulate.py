@@ -1,9 +1,13 @@
 """`spideo-sim simulate`: generate a Segment source, deliver it, and account for it.
 
-Starts mock_spideo in-process under waitress on 127.0.0.1 and a free port (or delivers
-to `--target`), loads the generated catalog into the mock, streams the messages through
-Segment's delivery semantics, then checks conservation: every message has exactly one
-outcome, and (in-process) what the mock recorded equals what was delivered and mapped.
+By default each shard delivers to its own in-process mock_spideo through the in-process
+transport (no socket: the same request-handling core as over HTTP); `transport="http"`
+serves that mock under waitress on 127.0.0.1 and a free port instead (as `ui` does, for
+a browser), and `target` delivers over HTTP to any endpoint, after one setup check.
+With `jobs` > 1 the viewers are split across that many processes (simulator.shards),
+each generating its viewers and delivering them; the results are merged. Then
+conservation is checked: every message has exactly one outcome, and (in-process) what
+the mock recorded equals what was delivered and mapped.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from mock_spideo import (
     FaultError,
     Feed,
+    InProcessEndpoint,
     Journal,
     LiveServer,
     MockConfig,
@@ -25,12 +30,27 @@ from mock_spideo import (
     mock_state,
     severity_of,
 )
-from simulator.deliver import Deliverer, Destination, Ledger, RetryPolicy, ScaledClock
+from simulator.deliver import (
+    Deliverer,
+    Destination,
+    InProcessTransport,
+    Ledger,
+    RetryPolicy,
+    ScaledClock,
+    Transport,
+    TransportName,
+)
 from simulator.deliver.target import TargetUrl, probe
 from simulator.generate.profile import load_faults
-from simulator.generate.stream import Simulation
+from simulator.generate.stream import Shard, Simulation
+from simulator.shards import StopFlag, run_sharded, stop_on_interrupt
 
-__all__ = ["SimulationResult", "SimulationSettings", "run_simulation"]
+__all__ = ["DEFAULT_MAX_REQUESTS", "SimulationResult", "SimulationSettings", "merge_results",
+           "run_simulation"]
+
+# Request rows each in-process mock keeps (older ones are dropped, every count stays
+# exact): far more than `make simulate` sends, and about 150 MB at most.
+DEFAULT_MAX_REQUESTS = 1_000_000
 
 
 @dataclass
@@ -46,12 +66,24 @@ class SimulationSettings:
     api_key: str = "demo-key"
     client: str = "demo"
     faults: str | None = None
-    workers: int = 2
+    workers: int | None = None  # None: 1 in-process (one core), 2 over HTTP
     time_scale: float = 3600.0
     send_all: bool = False
     limit: int | None = None
     retry_window_s: float = 4 * 3600
+    transport: TransportName | None = None  # None: in-process, or HTTP to a target
+    jobs: int = 1
+    max_requests: int | None = DEFAULT_MAX_REQUESTS
     ui: bool = False  # the in-process mock serves its web UI (and keeps bodies for it)
+
+    def __post_init__(self) -> None:
+        if self.workers is None:  # in-process, a second thread only shares the GIL
+            self.workers = 1 if self.transport_used == "inprocess" else 2
+
+    @property
+    def transport_used(self) -> TransportName:
+        """How messages travel: always HTTP to a target; in-process unless told."""
+        return "http" if self.target else (self.transport or "inprocess")
 
 
 @dataclass
@@ -71,6 +103,8 @@ class SimulationResult:
     error_codes: set[str] = field(default_factory=set)
     conservation: dict[str, Any] = field(default_factory=dict)
     expected_codes: set[str] = field(default_factory=set)
+    interrupted: bool = False  # Ctrl-C stopped the run: the figures cover what was done
+    started_at: float = 0.0  # time.monotonic() when delivery started (to merge shards)
     received: dict[str, Any] = field(default_factory=dict)  # the mock's funnel (in-process)
     user_properties_by_name: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -92,60 +126,101 @@ def run_simulation(settings: SimulationSettings,
                    on_mock: Callable[[str], None] | None = None,
                    after: Callable[[SimulationResult], None] | None = None
                    ) -> SimulationResult:
-    """Run one simulation end to end and return its accounting. In-process, `on_mock`
-    gets the mock's URL once it is up, and `after` the accounted result while the mock
-    still runs (to show its UI until the user is done)."""
+    """Run one simulation end to end (in `settings.jobs` processes) and return its
+    accounting. Ctrl-C stops delivery; the result then covers what was done, and says
+    `interrupted`. With `ui` (one job), `on_mock` gets the mock's URL once it is up, and
+    `after` the accounted result while the mock still runs (to show its UI until the
+    user is done)."""
+    if settings.target and settings.transport == "inprocess":
+        raise ValueError("--transport inprocess delivers to the in-process mock: drop "
+                         "--target, or use --transport http")
+    if settings.ui and settings.jobs > 1:
+        raise ValueError("--ui shows one mock: run it with --jobs 1")
+    if settings.target:  # a wrong URL, key or client fails here, once, in one line
+        probe(TargetUrl.parse(settings.target), settings.api_key, settings.client)
+    if settings.faults and not settings.target:
+        _load_faults(settings.faults)  # a bad file fails once, before any shard starts
+    if settings.jobs <= 1:
+        with stop_on_interrupt() as stop:
+            return run_shard(settings, Shard(), progress, stop, on_mock=on_mock, after=after)
+    return merge_results(settings, run_sharded(run_shard, settings, settings.jobs, progress))
+
+
+def run_shard(settings: SimulationSettings, shard: Shard,
+              progress: Callable[[int], None] | None, stop: StopFlag, *,
+              on_mock: Callable[[str], None] | None = None,
+              after: Callable[[SimulationResult], None] | None = None) -> SimulationResult:
+    """Generate one shard's viewers, deliver them into this shard's own mock (or to the
+    target), and account for them."""
     sim = Simulation.from_options(users=settings.users, days=settings.days, seed=settings.seed,
-                                  start=settings.start, profile=settings.profile)
+                                  start=settings.start, profile=settings.profile, shard=shard)
     result = SimulationResult(settings)
     if sim.profile.quality.broken > 0:
         result.expected_codes.add("missing_content_id")
     if settings.send_all:
         result.expected_codes.add("unsupported_type")
+    policy = RetryPolicy(window_s=settings.retry_window_s)
+    workers = settings.workers or 1
     with ExitStack() as stack:
         journal: Journal | None = None
+        transport: Transport | None = None
         if settings.target:
-            target = TargetUrl.parse(settings.target)
-            probe(target, settings.api_key, settings.client)
-            url = target.endpoint
+            url = TargetUrl.parse(settings.target).endpoint
         else:
             app = create_app(MockConfig(clients={settings.client: settings.api_key},
-                                        ui=settings.ui))
+                                        max_requests=settings.max_requests, ui=settings.ui))
             state = mock_state(app)
             state.load_catalog(settings.client, sim.catalog.to_mock_payload())
             if settings.faults:
                 state.faults.add(_load_faults(settings.faults))
                 result.expected_codes.add("injected_fault")
-            server = stack.enter_context(LiveServer(app, threads=max(4, settings.workers)))
-            url = server.url + "/segment"
+            if settings.transport_used == "http" or settings.ui:
+                server = stack.enter_context(LiveServer(app, threads=max(4, workers)))
+                url = server.url + "/segment"
+                if on_mock:
+                    on_mock(server.url)
+            if settings.transport_used == "inprocess":
+                url = "inprocess:/segment"
+                transport = InProcessTransport(InProcessEndpoint(app), "/segment",
+                                               timeout_s=policy.timeout_s)
             journal = state.journal
-            if on_mock:
-                on_mock(server.url)
         destination = Destination(url, settings.api_key, settings.client)
         deliverer = stack.enter_context(Deliverer(
-            destination, policy=RetryPolicy(window_s=settings.retry_window_s),
-            clock=ScaledClock(settings.time_scale), workers=settings.workers,
-            seed=settings.seed, send_all=settings.send_all))
+            destination, policy=policy, clock=ScaledClock(settings.time_scale),
+            workers=workers, seed=settings.seed, send_all=settings.send_all,
+            transport=transport))
+        limit = _share(settings.limit, shard)
 
         def counted() -> Iterator[dict[str, Any]]:
+            by_type, by_event = result.messages_by_type, result.messages_by_event
             for number, message in enumerate(sim.messages(), start=1):
-                result.messages_by_type[message["type"]] += 1
-                result.messages_by_event[message.get("event") or message["type"]] += 1
+                by_type[message["type"]] += 1
+                by_event[message.get("event") or message["type"]] += 1
                 yield message
                 if progress and number % 500 == 0:
                     progress(number)
-                if settings.limit and number >= settings.limit:
+                if stop():
+                    result.interrupted = True
+                    return
+                if limit and number >= limit:
                     break
 
-        started = time.perf_counter()
+        result.started_at = time.monotonic()
         result.ledger = deliverer.deliver_all(counted())
-        result.seconds = time.perf_counter() - started
+        result.seconds = time.monotonic() - result.started_at
         if progress:
             progress(result.total)
         _account(result, journal)
         if after:
             after(result)
     return result
+
+
+def _share(limit: int | None, shard: Shard) -> int | None:
+    """A shard's part of a message limit, so that the shards together send `limit`."""
+    if not limit:
+        return None
+    return limit // shard.count + (1 if shard.index < limit % shard.count else 0) or None
 
 
 def _account(result: SimulationResult, journal: Journal | None) -> None:
@@ -157,11 +232,11 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
         stats = journal.stats()
         result.interactions_by_type = stats["interactions_by_type"]
         result.user_properties = stats["user_properties"]
-        result.problems_by_code = stats["problems_by_code"]
-        for row in journal.problems():
-            result.problem_examples.setdefault(row["code"], row["message"])
-            if row["severity"] == "error":
-                result.error_codes.add(row["code"])
+        for code, summary in journal.problem_summary().items():
+            result.problems_by_code[code] = summary["count"]
+            result.problem_examples[code] = summary["example"]
+            if "error" in summary["severities"]:
+                result.error_codes.add(code)
         result.interactions_by_hour = journal.interactions_by_hour()
         result.received = Feed(journal).funnel()
         result.user_properties_by_name = Feed(journal).user_property_counts()
@@ -177,3 +252,72 @@ def _account(result: SimulationResult, journal: Journal | None) -> None:
         result.error_codes = {code for code in ledger.codes if severity_of(code) == "error"}
     checks["ok"] = all(v for k, v in checks.items())
     result.conservation = checks
+
+
+def merge_results(settings: SimulationSettings,
+                  shards: list[SimulationResult]) -> SimulationResult:
+    """One result from the shards' results: counts summed, the hourly series added up,
+    the first example of each problem kept, and conservation checked across shards
+    (every check must hold in every shard, and the outcomes must add up to the
+    messages). `seconds` is the wall time from the first shard's start to the last's end."""
+    merged = SimulationResult(settings)
+    checks: dict[str, Any] = {}
+    hours: Counter[str] = Counter()
+    for part in shards:
+        merged.messages_by_type.update(part.messages_by_type)
+        merged.messages_by_event.update(part.messages_by_event)
+        merged.ledger.merge(part.ledger)
+        merged.interactions_by_type = dict(Counter(merged.interactions_by_type)
+                                           + Counter(part.interactions_by_type))
+        hours.update(part.interactions_by_hour)
+        merged.user_properties += part.user_properties
+        merged.problems_by_code = dict(Counter(merged.problems_by_code)
+                                       + Counter(part.problems_by_code))
+        for code, example in part.problem_examples.items():
+            merged.problem_examples.setdefault(code, example)
+        merged.error_codes |= part.error_codes
+        merged.expected_codes |= part.expected_codes
+        merged.interrupted |= part.interrupted
+        _add_funnel(merged.received, part.received)
+        for name, counts in part.user_properties_by_name.items():
+            total = merged.user_properties_by_name.setdefault(name, {"sets": 0, "users": 0})
+            total["sets"] += counts["sets"]
+            total["users"] += counts["users"]  # a viewer is in one shard only
+        for name, ok in part.conservation.items():
+            if name != "ok":
+                checks[name] = checks.get(name, True) and ok
+    ledger = merged.ledger
+    checks["every_message_has_one_outcome"] = (
+        checks.get("every_message_has_one_outcome", True)
+        and ledger.total == ledger.sent == merged.total)
+    checks["ok"] = all(v for k, v in checks.items() if k != "ok")
+    merged.conservation = checks
+    merged.interactions_by_type = dict(sorted(merged.interactions_by_type.items()))
+    merged.problems_by_code = dict(sorted(merged.problems_by_code.items()))
+    merged.interactions_by_hour = dict(sorted(hours.items()))
+    if shards:
+        merged.started_at = min(part.started_at for part in shards)
+        merged.seconds = max(part.started_at + part.seconds for part in shards) - (
+            merged.started_at)
+    return merged
+
+
+
+def _add_funnel(total: dict[str, Any], part: dict[str, Any]) -> None:
+    """Add one shard's funnel (Feed.funnel) into `total`: counts summed by outcome and by
+    reason, the first shard's example kept (a sample is a request of that shard's mock,
+    so none is kept)."""
+    if not part:
+        return
+    total["received"] = total.get("received", 0) + part["received"]
+    outcomes = total.setdefault("outcomes", {})
+    for name, entry in part["outcomes"].items():
+        into = outcomes.setdefault(name, {"count": 0, "reasons": []})
+        into["count"] += entry["count"]
+        known = {reason["code"]: reason for reason in into["reasons"]}
+        for reason in entry["reasons"]:
+            if reason["code"] in known:
+                known[reason["code"]]["count"] += reason["count"]
+            else:
+                into["reasons"].append({**reason, "sample": None})
+        into["reasons"].sort(key=lambda reason: -reason["count"])

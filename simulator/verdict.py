@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from simulator.deliver.target import fix_for
 from simulator.simulate import SimulationResult
 
-__all__ = ["EXIT_CONSERVATION", "EXIT_SETUP", "EXIT_STRICT", "Verdict", "judge"]
+__all__ = ["EXIT_CONSERVATION", "EXIT_INTERRUPTED", "EXIT_SETUP", "EXIT_STRICT", "Verdict",
+           "judge"]
 
 EXIT_SETUP = 1
 EXIT_STRICT = 3
 EXIT_CONSERVATION = 4
+EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ def judge(result: SimulationResult, strict: bool = False) -> Verdict:
         failing = [name for name, ok in result.conservation.items() if name != "ok" and not ok]
         return Verdict(False, EXIT_CONSERVATION, "Result: FAILED: conservation does not hold "
                        f"({', '.join(failing)}); this is a bug in spideo-sim, please report it")
+    if result.interrupted:
+        return Verdict(False, EXIT_INTERRUPTED, "Result: INTERRUPTED by Ctrl-C: the report "
+                       f"covers the {result.total} messages generated before it, each "
+                       "accounted for")
     if ledger.setup_refusals:
         refused = sum(ledger.setup_refusals.values())
         code, count = ledger.setup_refusals.most_common(1)[0]

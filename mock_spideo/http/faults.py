@@ -9,28 +9,37 @@ from typing import Any
 from flask import Response
 
 from mock_spideo.engine.problems import Problem, problem
-from mock_spideo.http.context import current_record, current_state
-from mock_spideo.http.responses import problem_response
+from mock_spideo.http.context import RequestRecord, current_record, current_state
+from mock_spideo.http.responses import Answer
 from mock_spideo.store.faults import Fault
+from mock_spideo.store.state import MockState
 
-__all__ = ["fault_answer"]
+__all__ = ["fault_answer", "injected_answer"]
 
 
 def fault_answer(path: str, message: Any) -> Response | None:
-    """The injected answer to this request if a fault rule fires for it (after the
-    rule's delay); None to carry on normally."""
-    fault = current_state().faults.pick(path, message if isinstance(message, dict) else None)
+    """The injected answer to the current Flask request if a fault rule fires for it
+    (after the rule's delay); None to carry on normally."""
+    answer = injected_answer(current_state(), current_record(), path, message)
+    return answer.as_response() if answer is not None else None
+
+
+def injected_answer(state: MockState, record: RequestRecord, path: str,
+                    message: Any) -> Answer | None:
+    """The injected answer to a request if a fault rule fires for it (after the rule's
+    delay); None to carry on normally. No Flask: the in-process transport calls it too."""
+    fault = state.faults.pick(path, message if isinstance(message, dict) else None)
     if fault is None:
         return None
-    current_record().outcome = "fault"
-    return _answer(fault)
+    record.outcome = "fault"
+    return _answer(fault, record)
 
 
-def _answer(fault: Fault) -> Response | None:
+def _answer(fault: Fault, record: RequestRecord) -> Answer | None:
     if fault.delay_ms:
         time.sleep(fault.delay_ms / 1000)
     if fault.drop:
-        return _dropped()
+        return Answer(200, b"", dropped=True)
     if fault.status is None:
         return None
     found = problem("injected_fault", status=fault.status, name=fault.name,
@@ -38,13 +47,5 @@ def _answer(fault: Fault) -> Response | None:
     if fault.message:
         found = Problem(found.code, found.severity, found.status, fault.message)
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-    current_record().problems = [found]  # journaled, so reports count injected faults
-    return problem_response(found, headers)
-
-
-def _dropped() -> Response:
-    """A response that promises a body and never sends it: the server closes the
-    connection mid-response, which a client sees as the connection dropping."""
-    response = Response(iter(()), status=200, mimetype="application/json")
-    response.headers["Content-Length"] = "64"
-    return response
+    record.problems = [found]  # journaled, so reports count injected faults
+    return Answer.refusal(found, headers)

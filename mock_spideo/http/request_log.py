@@ -12,12 +12,14 @@ from typing import Any
 import orjson
 from flask import Response, request
 
-from mock_spideo.http.context import current_record, current_state
+from mock_spideo.http.context import RequestRecord, current_record, current_state
 from mock_spideo.http.metrics import count_request
 from mock_spideo.store.config import mask_key
-from mock_spideo.store.journal import BODY_CAP
+from mock_spideo.store.journal import BODY_CAP, Journal
+from mock_spideo.store.state import MockState
 
-__all__ = ["log_current_request", "log_request", "masked_headers", "redacted_path"]
+__all__ = ["journal_request", "keep_exchange", "log_current_request", "log_request",
+           "masked_headers", "redacted_path"]
 
 # Paths that are not traffic to Spideo: the admin API and the UI itself.
 _NOT_LOGGED = ("/__admin", "/__ui")
@@ -35,19 +37,34 @@ def redacted_path() -> str:
     return f"{request.path}?{'&'.join(parts)}"
 
 
-def log_current_request(db: sqlite3.Connection, status: int) -> None:
-    """Journal the current request inside the caller's transaction."""
-    record = current_record()
+def journal_request(journal: Journal, db: sqlite3.Connection, record: RequestRecord,
+                    method: str, path: str, status: int) -> None:
+    """Journal one request's record inside the caller's transaction (no Flask: the
+    request-handling core of POST /segment calls it too)."""
     code = record.refusal.code if record.refusal else record.code
     if code is None and record.outcome == "fault" and record.problems:
         code = record.problems[0].code
-    record.request_id = current_state().journal.add_request(
-        db, method=request.method, path=redacted_path(), status=status,
-        client=record.client, message_id=record.message_id, type_=record.type,
-        event=record.event, outcome=record.outcome, problems=record.problems,
-        duration_ms=record.elapsed_ms(), user_id=record.user_id, code=code,
-        interactions=record.interactions)
+    record.request_id = journal.add_request(
+        db, method=method, path=path, status=status, client=record.client,
+        message_id=record.message_id, type_=record.type, event=record.event,
+        outcome=record.outcome, problems=record.problems, duration_ms=record.elapsed_ms(),
+        user_id=record.user_id, code=code, interactions=record.interactions)
     record.logged = True
+
+
+def log_current_request(db: sqlite3.Connection, status: int) -> None:
+    """Journal the current Flask request inside the caller's transaction."""
+    journal_request(current_state().journal, db, current_record(), request.method,
+                    redacted_path(), status)
+
+
+def keep_exchange(state: MockState, record: RequestRecord, headers: Iterable[tuple[str, str]],
+                  body: bytes, body_size: int, answer: bytes, answer_type: str | None) -> None:
+    """Keep a journaled request's exchange for the UI's detail panel (when the UI is on
+    and keeps bodies), headers masked: over HTTP and in-process alike."""
+    if state.config.ui and state.config.keep_bodies and record.request_id is not None:
+        state.journal.add_exchange(record.request_id, masked_headers(headers), body,
+                                   body_size, answer, answer_type, state.config.keep_bodies)
 
 
 def log_request(response: Response) -> Response:
@@ -67,11 +84,8 @@ def log_request(response: Response) -> Response:
             log_current_request(db, response.status_code)
     if state.config.ui and state.config.keep_bodies and record.request_id is not None:
         body, size = _body_seen(record.body)
-        answer = b"" if response.is_streamed else response.get_data()
-        state.journal.add_exchange(record.request_id,
-                                   masked_headers(_environ_headers(request.environ)),
-                                   body, size, answer, response.mimetype,
-                                   state.config.keep_bodies)
+        keep_exchange(state, record, _environ_headers(request.environ), body, size,
+                      b"" if response.is_streamed else response.get_data(), response.mimetype)
     return response
 
 

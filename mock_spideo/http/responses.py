@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -10,7 +11,7 @@ from flask import Response, request
 from mock_spideo.engine.problems import Problem, problem
 from mock_spideo.store.state import CatalogError, MockState
 
-__all__ = ["ApiError", "int_arg", "json_body", "json_response", "load_catalog",
+__all__ = ["Answer", "ApiError", "int_arg", "json_body", "json_response", "load_catalog",
            "problem_response"]
 
 # The largest whole number SQLite stores: a larger skip or limit is refused, not a 500.
@@ -24,6 +25,45 @@ class ApiError(Exception):
         super().__init__(problem.message)
         self.problem = problem
         self.headers = headers or {}
+
+
+@dataclass(slots=True)  # not frozen: one per request on the hot path, and frozen is slow
+class Answer:
+    """An answer before it becomes a Flask response: what the request-handling core of
+    POST /segment returns, so that the Flask view and the in-process transport send the
+    same thing. `dropped`: the connection is cut instead (an injected fault)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    dropped: bool = False
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Answer:
+        return cls(status, orjson.dumps(data))
+
+    @classmethod
+    def refusal(cls, problem: Problem, headers: dict[str, str] | None = None) -> Answer:
+        """The JSON body Segment shows a customer: {"message": ..., "code": ...}."""
+        return cls(problem.status, orjson.dumps({"message": problem.message,
+                                                 "code": problem.code}), dict(headers or {}))
+
+    def as_response(self) -> Response:
+        """This answer as Flask sends it over HTTP."""
+        if self.dropped:
+            return _dropped()
+        response = Response(self.body, status=self.status, mimetype="application/json")
+        for name, value in self.headers.items():
+            response.headers[name] = value
+        return response
+
+
+def _dropped() -> Response:
+    """A response that promises a body and never sends it: the server closes the
+    connection mid-response, which a client sees as the connection dropping."""
+    response = Response(iter(()), status=200, mimetype="application/json")
+    response.headers["Content-Length"] = "64"
+    return response
 
 
 def json_response(data: Any, status: int = 200) -> Response:

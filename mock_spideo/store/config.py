@@ -42,6 +42,7 @@ class MockConfig:
     admin_token: str | None = None
     ui: bool = True  # serve the web UI at / (and index the journal for its filters)
     keep_bodies: int = 10_000  # latest requests whose headers, body and answer are kept
+    max_requests: int | None = None  # keep only the newest N request rows (counts stay exact)
 
     def __post_init__(self) -> None:
         if not self.clients or not all(
@@ -58,6 +59,10 @@ class MockConfig:
         if isinstance(self.keep_bodies, bool) or not isinstance(
                 self.keep_bodies, int) or self.keep_bodies < 0:
             raise ConfigError("keep_bodies must be a whole number >= 0")
+        if self.max_requests is not None and (isinstance(self.max_requests, bool) or not
+                                              isinstance(self.max_requests, int)
+                                              or self.max_requests < 1):
+            raise ConfigError("max_requests must be a whole number >= 1 (or absent: no cap)")
 
     def client_for_key(self, key: str) -> str | None:
         """The client an API key belongs to, compared in constant time (every key is
@@ -86,7 +91,7 @@ class MockConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping with 'clients'")
         allowed = {"clients", "rules", "journal", "unknown_content", "fault_seed",
-                   "admin_token"}
+                   "admin_token", "max_requests"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ConfigError(f"{path}: unknown key '{unknown[0]}'; allowed: "
@@ -102,7 +107,7 @@ class MockConfig:
                                   f"{path.parent / data['rules']}: {exc.strerror}") from None
         if data.get("journal"):
             kwargs["journal_path"] = str(path.parent / data["journal"])
-        for key in ("unknown_content", "fault_seed", "admin_token"):
+        for key in ("unknown_content", "fault_seed", "admin_token", "max_requests"):
             if key in data:
                 kwargs[key] = data[key]
         kwargs.update({k: v for k, v in overrides.items() if v is not None})

@@ -181,6 +181,8 @@ class FaultSet:
 
     def pick(self, path: str, message: dict[str, Any] | None) -> Fault | None:
         """The fault to apply to this request, if any (and count it as fired)."""
+        if not self.faults:  # the usual case, on every request: no lock needed to see it
+            return None
         with self._lock:
             for fault in self.faults:
                 if not fault.applies(path, message):

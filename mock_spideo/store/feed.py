@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from mock_spideo.segment import parse_time
-from mock_spideo.store.journal import Journal
+from mock_spideo.store.journal import SEGMENT_REQUESTS, Journal
 
 __all__ = ["OUTCOMES", "Feed", "FeedPage", "RequestFilter"]
 
@@ -29,7 +29,7 @@ _ROW = ("r.id, r.at, r.method, r.path, r.status, r.client, r.user_id, r.type, r.
 _DRIVERS = ("message_id", "user", "event", "interaction", "code", "type", "outcome", "client")
 _COLUMNS = {"message_id": "message_id", "user": "user_id", "event": "event", "type": "type",
             "outcome": "outcome", "client": "client"}
-_SEGMENT = "r.method = 'POST' AND (r.path = '/segment' OR r.path LIKE '/segment?%')"
+_SEGMENT = SEGMENT_REQUESTS
 
 
 @dataclass(frozen=True)
@@ -280,17 +280,27 @@ class Feed:
         reason's code within each, with the latest request of each as a sample."""
         rows = self._rows(f"SELECT r.outcome, r.code, COUNT(*) AS n, MAX(r.id) AS sample"
                           f" FROM requests r WHERE {_SEGMENT} GROUP BY r.outcome, r.code")
+        # Requests whose rows `max_requests` dropped count too (with no sample to show).
+        rows += self._rows("SELECT NULLIF(outcome, '') AS outcome, NULLIF(code, '') AS code,"
+                           " count AS n, NULL AS sample FROM pruned_outcomes")
         outcomes: dict[str, dict[str, Any]] = {
             name: {"count": 0, "reasons": []} for name in OUTCOMES}
+        reasons: dict[tuple[str, str], dict[str, Any]] = {}
         for row in rows:
             name = row["outcome"] or "refused"
             entry = outcomes.setdefault(name, {"count": 0, "reasons": []})
             entry["count"] += row["n"]
-            example = self._rows("SELECT message FROM problems WHERE request_id = ? AND"
-                                 " code = ?", (row["sample"], row["code"]))
-            entry["reasons"].append({"code": row["code"] or name, "count": row["n"],
-                                     "sample": row["sample"],
-                                     "example": example[0][0] if example else None})
+            reason = reasons.get((name, row["code"] or name))
+            if reason is None:
+                reason = reasons[name, row["code"] or name] = {
+                    "code": row["code"] or name, "count": 0, "sample": None, "example": None}
+                entry["reasons"].append(reason)
+            reason["count"] += row["n"]
+            if row["sample"] is not None:
+                example = self._rows("SELECT message FROM problems WHERE request_id = ? AND"
+                                     " code = ?", (row["sample"], row["code"]))
+                reason["sample"] = row["sample"]
+                reason["example"] = example[0][0] if example else None
         for entry in outcomes.values():
             entry["reasons"].sort(key=lambda reason: -reason["count"])
         return {"received": sum(e["count"] for e in outcomes.values()),

@@ -48,7 +48,8 @@ class MockState:
 
     @classmethod
     def build(cls, config: MockConfig) -> MockState:
-        return cls(config, Journal(config.journal_path, feed_indexes=config.ui),
+        return cls(config, Journal(config.journal_path, config.max_requests,
+                                   feed_indexes=config.ui),
                    FaultSet(seed=config.fault_seed))
 
     def catalog_ids(self, client: str) -> frozenset[str]:

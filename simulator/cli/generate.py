@@ -8,7 +8,14 @@ from contextlib import nullcontext
 import click
 
 from simulator.cli.common import err, fail, output_file, progress_bar, stream_options
-from simulator.generate import ProfileError
+from simulator.generate import ProfileError, Shard
+
+
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    try:
+        return Shard.parse(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -16,13 +23,16 @@ from simulator.generate import ProfileError
 @click.option("--out", default="-", show_default=True,
               help="JSONL file (its folder must exist), or - for stdout.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--shard", callback=_shard, metavar="I/N",
+              help="Only shard I of N (1-based): the viewers whose index is I-1 modulo N. "
+                   "The N shards together hold exactly the messages of the whole stream.")
 def generate(users: int | None, days: float, seed: int, start: str | None,
-             profile: str | None, out: str, limit: int | None) -> None:
+             profile: str | None, out: str, limit: int | None, shard: Shard | None) -> None:
     """Write a simulated Segment stream as JSONL (one message per line)."""
     from simulator.generate.stream import Simulation
     try:
         sim = Simulation.from_options(users=users, days=days, seed=seed, start=start,
-                                      profile=profile)
+                                      profile=profile, shard=shard)
     except (ProfileError, ValueError) as exc:  # ValueError: a --start that is not a date
         fail(str(exc))
     opened = output_file(out) if out != "-" else nullcontext(sys.stdout.buffer)

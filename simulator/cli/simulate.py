@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import ExitStack
@@ -11,6 +12,7 @@ from rich.console import Console
 
 from mock_spideo import SpideoSimError, mask_key
 from simulator.cli.common import err, fail, output_folder, progress_bar, stream_options
+from simulator.deliver import TRANSPORTS
 
 EXIT_CODES = """\b
 Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, client);
@@ -31,8 +33,18 @@ Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, cli
               help="Fault rules for the in-process mock (not with --target): a shipped "
                    "profile (segment-day: a normal day of Segment's destination answers) or "
                    "a YAML/JSON file.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Concurrent deliveries (in-process, the mock shares the GIL: keep it low).")
+@click.option("--transport", type=click.Choice(TRANSPORTS),
+              help="How messages reach the in-process mock: inprocess (no socket, the "
+                   "default) or http (waitress on 127.0.0.1). --target always uses HTTP.")
+@click.option("--jobs", type=click.IntRange(1, 64),
+              help="Processes: the viewers are split across them, each with its own mock "
+                   "[default: one per CPU core; 1 with --ui].")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Concurrent deliveries per process [default: 1 in-process, 2 over HTTP].")
+@click.option("--max-requests", type=click.IntRange(min=1), default=1_000_000,
+              show_default=True,
+              help="Request rows each in-process mock keeps; older ones are dropped, every "
+                   "count stays exact.")
 @click.option("--time-scale", type=click.FloatRange(min=1), default=3600.0, show_default=True,
               help="Simulated seconds of retry waiting per real second.")
 @click.option("--send-all", is_flag=True, help="Also send page/screen/group/alias calls.")
@@ -45,12 +57,13 @@ Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, cli
               help="Serve the in-process mock's web UI during the run and after the report,"
                    " until Ctrl-C.")
 def simulate(users: int | None, days: float, seed: int, start: str | None, profile: str | None,
-             target: str | None, api_key: str, client: str, faults: str | None, workers: int,
+             target: str | None, api_key: str, client: str, faults: str | None,
+             transport: str | None, jobs: int | None, workers: int | None, max_requests: int,
              time_scale: float, send_all: bool, strict: bool, out_dir: str, ui: bool) -> None:
     """Generate, deliver as Segment does, and report what Spideo recorded."""
     from simulator.report import print_report, write_reports
     from simulator.simulate import SimulationResult, SimulationSettings, run_simulation
-    from simulator.verdict import judge
+    from simulator.verdict import EXIT_INTERRUPTED, judge
     out = output_folder(out_dir)
     if faults and target:
         fail("--faults injects faults into the in-process mock; with --target the service "
@@ -58,13 +71,16 @@ def simulate(users: int | None, days: float, seed: int, start: str | None, profi
     if ui and target:
         fail("--ui shows the in-process mock; with --target, open the UI of the mock at"
              " the target instead (spideo-sim mock serves it at /)")
+    jobs = jobs or (1 if ui else os.cpu_count() or 1)
     settings = SimulationSettings(users=users, days=days, seed=seed, start=start,
                                   profile=profile, target=target, api_key=api_key,
                                   client=client, faults=faults, workers=workers,
-                                  time_scale=time_scale, send_all=send_all, ui=ui)
-    where = target or "mock Spideo in-process (127.0.0.1, free port)"
+                                  time_scale=time_scale, send_all=send_all, ui=ui,
+                                  transport=transport, jobs=jobs,  # type: ignore[arg-type]
+                                  max_requests=max_requests)
+    where = target or f"mock Spideo in-process ({settings.transport_used} transport)"
     err.print(f"Simulating seed={seed} days={days} users={users or 'profile default'} "
-              f"-> {where} (apiKey {mask_key(api_key)}, client {client!r})")
+              f"jobs={jobs} -> {where} (apiKey {mask_key(api_key)}, client {client!r})")
     ui_url: list[str] = []
 
     def show_url(url: str) -> None:
@@ -102,6 +118,9 @@ def simulate(users: int | None, days: float, seed: int, start: str | None, profi
 
             result = run_simulation(settings, progress, on_mock=show_url if ui else None,
                                     after=report_while_up if ui else None)
-    except SpideoSimError as exc:
+    except (SpideoSimError, ValueError) as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("[red]Stopped by a second Ctrl-C: no report.[/red]")
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(exit_codes[0] if exit_codes else report(result))

@@ -1,6 +1,7 @@
 """Delivering messages the way Segment does: routing, the direct-destination headers,
-retries with backoff and Retry-After, one outcome per message (the ledger), the local
-Tracking API for real SDKs, and `spideo-sim serve`.
+retries with backoff and Retry-After, one outcome per message (the ledger), transports
+(HTTP, or in-process to the in-process mock), the local Tracking API for real SDKs, and
+`spideo-sim serve`.
 
 Layer rule: knows nothing of how messages were generated or what a scenario expects;
 imports `simulator.generate` and public names of `mock_spideo` only.
@@ -15,17 +16,33 @@ from simulator.deliver.delivery import (
     route,
 )
 from simulator.deliver.ledger import Ledger, Outcome, OutcomeKind
+from simulator.deliver.transports import (
+    TRANSPORTS,
+    HttpTransport,
+    InProcessTransport,
+    Received,
+    Transport,
+    TransportError,
+    TransportName,
+)
 
 __all__ = [
+    "TRANSPORTS",
     "Clock",
     "Deliverer",
     "DeliveryInterrupted",
     "Destination",
     "FakeClock",
+    "HttpTransport",
+    "InProcessTransport",
     "Ledger",
     "Outcome",
     "OutcomeKind",
+    "Received",
     "RetryPolicy",
     "ScaledClock",
+    "Transport",
+    "TransportError",
+    "TransportName",
     "route",
 ]

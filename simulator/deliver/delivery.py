@@ -12,7 +12,8 @@
 - Every message ends with exactly one Outcome: delivered, discarded, filtered or failed.
 
 Waiting goes through a Clock: real time compressed by a scale for simulations, or a
-fake clock for tests.
+fake clock for tests. The bytes travel through a Transport: HTTP, or in-process to the
+in-process mock (simulator.deliver.transports).
 """
 
 from __future__ import annotations
@@ -29,12 +30,11 @@ from functools import partial
 from typing import Any
 
 import orjson
-import urllib3
-from urllib3.exceptions import HTTPError as TransportError
 
 from mock_spideo.segment import ACCEPTED_TYPES, destination_headers
 from simulator.deliver.clocks import Clock, ScaledClock
 from simulator.deliver.ledger import Ledger, Outcome
+from simulator.deliver.transports import HttpTransport, Transport, TransportError
 
 __all__ = ["Deliverer", "DeliveryInterrupted", "Destination", "RetryPolicy", "route"]
 
@@ -106,8 +106,7 @@ def route(message: Any, destination: str = "Spideo", send_all: bool = False) -> 
     return None
 
 
-def _retry_after(response: urllib3.BaseHTTPResponse) -> float | None:
-    raw = response.headers.get("Retry-After")
+def _retry_after(raw: str | None) -> float | None:
     if raw is None:
         return None
     try:
@@ -116,20 +115,24 @@ def _retry_after(response: urllib3.BaseHTTPResponse) -> float | None:
         return None
 
 
-def _reply(response: urllib3.BaseHTTPResponse) -> dict[str, Any] | None:
+def _reply(data: bytes) -> dict[str, Any] | None:
     try:
-        body = orjson.loads(response.data)
-    except (orjson.JSONDecodeError, TransportError):
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
         return None
     return body if isinstance(body, dict) else None
 
 
 class Deliverer:
-    """Sends messages to one destination with Segment's semantics, N at a time."""
+    """Sends messages to one destination with Segment's semantics, N at a time.
+
+    The transport defaults to HTTP to `destination.url`; pass an InProcessTransport to
+    reach an in-process mock without a socket."""
 
     def __init__(self, destination: Destination, *, policy: RetryPolicy | None = None,
                  clock: Clock | None = None, workers: int = 4, seed: int = 0,
-                 send_all: bool = False, interrupt: threading.Event | None = None) -> None:
+                 send_all: bool = False, interrupt: threading.Event | None = None,
+                 transport: Transport | None = None) -> None:
         """`interrupt`, once set, stops every delivery before its next attempt (raising
         DeliveryInterrupted): a shutting-down server spools those messages instead."""
         self.destination = destination
@@ -141,13 +144,11 @@ class Deliverer:
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
         self._headers = destination.headers()
-        # One keep-alive pool, a connection per worker (urllib3: fast and thread-safe).
-        self._http = urllib3.PoolManager(
-            num_pools=4, maxsize=self.workers, block=True, retries=False,
-            timeout=urllib3.Timeout(total=self.policy.timeout_s))
+        self.transport = transport or HttpTransport(
+            destination.url, connections=self.workers, timeout_s=self.policy.timeout_s)
 
     def close(self) -> None:
-        self._http.clear()
+        self.transport.close()
 
     def __enter__(self) -> Deliverer:
         return self
@@ -188,12 +189,11 @@ class Deliverer:
         attempt, ident, waited = journey.attempt, journey.ident, journey.waited
         status, reply, retry_after, error = None, None, None, ""
         try:
-            response = self._http.request("POST", self.destination.url, body=journey.body,
-                                          headers=self._headers, redirect=False)
-            status, reply = response.status, _reply(response)
-            retry_after = _retry_after(response)
+            received = self.transport.post(journey.body, self._headers)
+            status, reply = received.status, _reply(received.data)
+            retry_after = _retry_after(received.retry_after)
         except TransportError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = str(exc)
         text = (reply or {}).get("message", error) if reply or error else ""
         code = (reply or {}).get("code")
         if status is not None and 200 <= status < 300:

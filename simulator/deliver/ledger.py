@@ -67,6 +67,24 @@ class Ledger:
     def retries(self) -> int:
         return self.attempts - self.total + self.outcomes["filtered"]
 
+    def merge(self, other: Ledger) -> None:
+        """Add another ledger's account to this one (the shards of a simulation)."""
+        self.sent += other.sent
+        self.outcomes.update(other.outcomes)
+        self.statuses.update(other.statuses)
+        self.codes.update(other.codes)
+        for code, example in other.examples.items():
+            self.examples.setdefault(code, example)
+        self.attempts += other.attempts
+        self.retried_messages += other.retried_messages
+        self.recorded_interactions += other.recorded_interactions
+        self.recorded_user_properties += other.recorded_user_properties
+        self.interactions_by_type.update(other.interactions_by_type)
+        self.first_attempt_delivered += other.first_attempt_delivered
+        self.setup_refusals.update(other.setup_refusals)
+        for code, setting in other.setup_settings.items():
+            self.setup_settings.setdefault(code, setting)
+
     def add(self, outcome: Outcome) -> None:
         self.outcomes[outcome.kind] += 1
         self.attempts += outcome.attempts

@@ -9,7 +9,7 @@ from simulator.generate.catalog import Catalog, Title, build_catalog
 from simulator.generate.messages import DEFAULT_TIME, complete_message, message_times, stamp
 from simulator.generate.personas import Device, Persona, build_personas
 from simulator.generate.profile import ProfileError, default_profile, load_profile
-from simulator.generate.stream import Simulation
+from simulator.generate.stream import Shard, Simulation
 
 __all__ = [
     "DEFAULT_TIME",
@@ -17,6 +17,7 @@ __all__ = [
     "Device",
     "Persona",
     "ProfileError",
+    "Shard",
     "Simulation",
     "Title",
     "build_catalog",

@@ -1,49 +1,160 @@
 """How one viewer behaves: sessions over time, the viewing funnel, and Engage syncs.
 
-A `ViewerStream` yields one persona's messages lazily, in the order Segment receives
-them (receivedAt). Sessions arrive as a Poisson process whose rate follows a diurnal
-profile in the viewer's own timezone, with a weekend uplift. Inside a session a state
-machine walks: browse -> click -> details -> (buy) -> play -> heartbeats with pauses,
-seeks and buffering -> complete or exit -> review / binge the next episode. All
-randomness comes from one generator seeded by (seed, viewer), so streams are
-reproducible and independent of each other.
+A `ViewerStream` generates one persona's messages a session at a time, when the stream
+asks for it (`start`, then `step` at each session start), into a queue ordered by
+receivedAt (the order in which Segment receives them). Sessions arrive as a Poisson
+process whose rate follows a diurnal profile in the viewer's own timezone, with a
+weekend uplift. Inside a session a state machine walks: browse -> click -> details ->
+(buy) -> play -> heartbeats with pauses, seeks and buffering -> complete or exit ->
+review / binge the next episode. All randomness comes from one generator seeded by
+(seed, viewer), so streams are reproducible and independent of each other.
+
+Heartbeats (Video Content Playing, most of any stream) wait in the queue compactly, as
+a `Heartbeat` tuple of their random draws, and become messages (`heartbeat_message`)
+only when released: a session's heartbeats cost a few hundred bytes each while queued.
 """
 
 from __future__ import annotations
 
 import bisect
-import heapq
-import math
 import random
 from collections.abc import Callable, Iterator
+from heapq import heappush
 from itertools import accumulate
 from typing import Any
+
+import orjson
 
 from simulator.generate.catalog import Catalog, Title
 from simulator.generate.engage import AudienceTracker
 from simulator.generate.messages import message_times
 from simulator.generate.personas import Device, Persona
 from simulator.generate.profile import Profile
-from simulator.generate.timefmt import iso, iso_times
+from simulator.generate.timefmt import iso, iso_offsets, iso_times, millis_bytes, minute_bytes
 
-__all__ = ["ViewerStream"]
+__all__ = ["END", "KEY_SHIFT", "MAX_VIEWERS", "Heartbeat", "Playback", "Queued", "Run",
+           "ViewerStream", "heartbeat_line", "heartbeat_message", "message_id"]
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
 _RAILS = ("home-trending", "home-continue", "because-you-watched", "new-releases", "search")
 _CUSTOM_EVENTS = ("Subtitles Enabled", "Profile Switched", "Notification Opened")
 _SCREENS = ("Home", "Browse", "Search", "My List")
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+END = float("inf")  # the time of a viewer with no session left
 # An interruption of playback (pause, seek, buffering): emits its messages and returns
 # the wall time at which playback goes on.
 Interruption = Callable[[Device, "str | None", str, str, int, int], int]
 
+# What every heartbeat of one playback shares: (anonymousId, context, userId or None,
+# session_id, asset_id, total_length, livestream, the device's clock skew in ms, and a
+# slot for the playback's JSON template, made on first use by heartbeat_line).
+Playback = tuple[str, dict[str, Any], "str | None", str, str, int, bool, int,
+                 "list[tuple[bytes, bytes, bytes] | None]"]
+# A queued Video Content Playing: its draws, not yet a message: (playback, position in
+# seconds, the messageId's 128 random bits, event time t, send delay, latency, and
+# `resend` > 0 for the duplicate a device sends again that long after). Plain tuples:
+# the hottest loop makes one per heartbeat.
+Heartbeat = tuple[Playback, int, int, int, int, int, int]
+# The queue orders by one int: receivedAt in ms, then the viewer, then the viewer's
+# sequence number (KEY_SHIFT bits below receivedAt hold viewer << 32 | sequence).
+KEY_SHIFT = 56
+MAX_VIEWERS = 1 << (KEY_SHIFT - 32)
+# What the queue holds: (key, message or heartbeat, the rest of its run or None). A run
+# is the heartbeats of one playback whose keys increase (most of them: the late and the
+# resent ones are queued on their own); the queue holds a run once, under the key of its
+# next heartbeat, so it stays as small as the number of playbacks in progress.
+Run = Iterator[tuple[int, Heartbeat]]
+Queued = tuple[int, "dict[str, Any] | Heartbeat", "Run | None"]
+
+
+_NOT_VERSION_OR_VARIANT = ~((0xF0 << 48) | (0xC0 << 64))
+_VERSION_4_AND_VARIANT = (0x40 << 48) | (0x80 << 64)
+
+
+def message_id(bits: int) -> str:
+    """A UUIDv4 from 128 random bits, read as little-endian bytes (as `rng.randbytes(16)`
+    draws them), the version nibble set to 4 and the variant bits to 10."""
+    h = ((bits & _NOT_VERSION_OR_VARIANT) | _VERSION_4_AND_VARIANT).to_bytes(16, "little").hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _times(beat: Heartbeat) -> tuple[str, str, str, str]:
+    """timestamp, originalTimestamp, sentAt and receivedAt of a heartbeat (see
+    simulator.generate.messages for the formula)."""
+    _, _, _, t, delay, latency, resend = beat
+    skew = beat[0][7]
+    return iso_offsets(t, latency, skew, delay + skew + resend, delay + latency + resend)
+
+
+def heartbeat_message(beat: Heartbeat) -> dict[str, Any]:
+    """The Video Content Playing message a queued heartbeat stands for, exactly as if it
+    had been built when it was drawn (same fields, same order)."""
+    play, position, ident = beat[0], beat[1], beat[2]
+    anonymous_id, context, user, session_id, asset, total, live = play[:7]
+    message: dict[str, Any] = {
+        "type": "track", "event": "Video Content Playing",
+        "properties": {"session_id": session_id, "asset_id": asset, "position": position,
+                       "total_length": total, "livestream": live},
+        "anonymousId": anonymous_id, "messageId": message_id(ident), "context": context,
+        "integrations": {}, "version": 2}
+    if user:
+        message["userId"] = user
+    (message["timestamp"], message["originalTimestamp"], message["sentAt"],
+     message["receivedAt"]) = _times(beat)
+    return message
+
+
+def heartbeat_line(beat: Heartbeat) -> bytes:
+    """orjson.dumps(heartbeat_message(beat)) plus a newline, without building the
+    message: the parts every heartbeat of the playback shares are encoded once, with
+    orjson, and the rest is spliced in as bytes (tests check the bytes are the same).
+    The four times mostly fall in the event time's minute, which then serves them all."""
+    play, position, ident, t, delay, latency, resend = beat
+    template, skew = play[8][0] or _template(play), play[7]
+    minute = t // 60_000
+    into, prefix, table = t - minute * 60_000, minute_bytes(minute), millis_bytes()
+    a, b = into + latency, into + skew  # timestamp, originalTimestamp
+    c, d = b + delay + resend, a + delay + resend  # sentAt, receivedAt
+    pa, ma = (prefix, table[a]) if 0 <= a < 60_000 else _time_bytes(t + latency)
+    pb, mb = (prefix, table[b]) if 0 <= b < 60_000 else _time_bytes(t + skew)
+    pc, mc = (prefix, table[c]) if 0 <= c < 60_000 else _time_bytes(t + c - into)
+    pd, md = (prefix, table[d]) if 0 <= d < 60_000 else _time_bytes(t + d - into)
+    h = ((ident & _NOT_VERSION_OR_VARIANT) | _VERSION_4_AND_VARIANT).to_bytes(
+        16, "little").hex().encode()
+    return b"".join((template[0], b"%d" % position, template[1], h[:8], b"-", h[8:12], b"-",
+                     h[12:16], b"-", h[16:20], b"-", h[20:], template[2], pa, ma, _SENT_FIELDS[0],
+                     pb, mb, _SENT_FIELDS[1], pc, mc, _SENT_FIELDS[2], pd, md, b'"}\n'))
+
+
+_SENT_FIELDS = (b'","originalTimestamp":"', b'","sentAt":"', b'","receivedAt":"')
+
+
+def _time_bytes(ms: int) -> tuple[bytes, bytes]:
+    minute = ms // 60_000
+    return minute_bytes(minute), millis_bytes()[ms - minute * 60_000]
+
+
+def _template(play: Playback) -> tuple[bytes, bytes, bytes]:
+    anonymous_id, context, user, session_id, asset, total, live = play[:7]
+    dumps = orjson.dumps
+    template = (
+        b'{"type":"track","event":"Video Content Playing","properties":{"session_id":'
+        + dumps(session_id) + b',"asset_id":' + dumps(asset) + b',"position":',
+        b',"total_length":' + dumps(total) + b',"livestream":' + dumps(live)
+        + b'},"anonymousId":' + dumps(anonymous_id) + b',"messageId":"',
+        b'","context":' + dumps(context) + b',"integrations":{},"version":2'
+        + (b',"userId":' + dumps(user) if user else b"") + b',"timestamp":"')
+    play[8][0] = template
+    return template
+
 
 class ViewerStream:
-    """One persona's messages, ordered by receivedAt, as (received_ms, index, seq, msg)."""
+    """One persona's messages, queued by receivedAt as (key, message) into `pending` (a
+    heap the stream shares between viewers; see KEY_SHIFT)."""
 
     def __init__(self, persona: Persona, catalog: Catalog, profile: Profile, seed: int,
-                 start_ms: int, end_ms: int, sync_times: list[int]) -> None:
+                 start_ms: int, end_ms: int, sync_times: list[int],
+                 pending: list[Queued] | None = None) -> None:
         self.persona = persona
         self.catalog = catalog
         self.rng = random.Random(f"viewer:{seed}:{persona.index}")
@@ -52,8 +163,10 @@ class ViewerStream:
         self.behaviour, self.sessions = profile.behaviour, profile.sessions
         self.timing, self.quality = profile.timing, profile.quality
         self.heartbeat_ms = int(self.behaviour.heartbeat_interval * 1000)
-        self.pending: list[tuple[int, int, int, dict[str, Any]]] = []
+        self.pending: list[Queued] = [] if pending is None else pending
         self.seq = 0
+        self._t, self._syncs = start_ms, 0  # the next session's start; syncs done
+        self._viewer_key = persona.index << 32
         self.logged_in = [False] * len(persona.devices)
         self.audiences = AudienceTracker(profile.engage, persona.user_id, self.rng)
         entries = [t for titles in catalog.entry_points.values() for t in titles]
@@ -92,8 +205,7 @@ class ViewerStream:
 
     def _message_id(self) -> str:
         """A UUIDv4 from the viewer's generator (the version and variant bits set)."""
-        h = self.rng.randbytes(16).hex()
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+        return message_id(self.rng.getrandbits(128))  # what rng.randbytes(16) draws
 
     def _push(self, message: dict[str, Any], t: int, device: Device | None) -> None:
         """Stamp the four times (see simulator.generate.messages), queue by receivedAt,
@@ -121,7 +233,8 @@ class ViewerStream:
 
     def _queue(self, received: int, message: dict[str, Any]) -> None:
         self.seq += 1
-        heapq.heappush(self.pending, (received, self.persona.index, self.seq, message))
+        heappush(self.pending, ((received << KEY_SHIFT) + self._viewer_key + self.seq, message,
+                                None))
 
     def _resend(self, message: dict[str, Any], sent: int, received: int) -> None:
         """The same message (same messageId) sent again later: only sentAt and receivedAt
@@ -293,22 +406,67 @@ class ViewerStream:
     def _heartbeats(self, device: Device, user: str | None, title: Title, session_id: str,
                     t: int, watched: int, marks: list[tuple[int, Interruption]]) -> int:
         """Video Content Playing every heartbeat interval up to `watched` seconds, with
-        the interruptions at their positions; returns when watching ended."""
+        the interruptions at their positions; returns when watching ended.
+
+        The hottest loop of the generator: it makes exactly the draws `_track` and
+        `_push` would make for each heartbeat, in the same order, and queues a compact
+        Heartbeat instead of a message (see heartbeat_message)."""
         step, end = self.heartbeat_ms, watched * 1000
         base, position = t, 0  # base: wall time of position 0, moved by interruptions
-        track, asset, total, live = self._track, title.asset_id, title.duration, title.livestream
+        asset = title.asset_id
+        playback: Playback = (device.anonymous_id, device.context, user, session_id, asset,
+                              title.duration, title.livestream, device.clock_skew_ms, [None])
+        rng = self.rng
+        random, bits = rng.random, rng.getrandbits
+        late_share, duplicate_share = self._late_share, self._duplicate_share
+        late_low, late_high = self._late_s
+        send_low, send_high = self._send_ms
+        latency_low, latency_high = self._latency_ms
+        resend_low, resend_high = self._resend_ms
+        pending, viewer, seq = self.pending, self._viewer_key, self.seq
+        keys: list[int] = []  # the run: heartbeats received in order, queued as one
+        beats: list[Heartbeat] = []
+        last = -1
         while True:
             nxt = position + step
             while marks and marks[0][0] * 1000 < nxt:
                 mark, handler = marks.pop(0)
+                self.seq = seq
                 base = handler(device, user, session_id, asset, mark,
                                base + mark * 1000) - mark * 1000
+                seq = self.seq
             if nxt >= end:
+                self.seq = seq
+                if keys:
+                    run = zip(keys, beats, strict=True)
+                    first, beat = next(run)
+                    heappush(pending, (first, beat, run))
                 return base + end
             position = nxt
-            track(device, user, "Video Content Playing",
-                  {"session_id": session_id, "asset_id": asset, "position": position // 1000,
-                   "total_length": total, "livestream": live}, base + position)
+            at = base + position
+            ident = bits(128)
+            if random() < late_share:  # as _push: queued offline, sent much later
+                delay = int((late_low + random() * (late_high - late_low)) * 1000)
+                late = True
+            else:
+                delay = send_low + int(random() * (send_high - send_low))
+                late = False
+            latency = latency_low + int(random() * (latency_high - latency_low))
+            key = ((at + delay + latency) << KEY_SHIFT) + viewer
+            seq += 1
+            beat = (playback, position // 1000, ident, at, delay, latency, 0)
+            if late or key + seq < last:
+                heappush(pending, (key + seq, beat, None))
+            else:
+                last = key + seq
+                keys.append(last)
+                beats.append(beat)
+            if random() < duplicate_share:  # as _resend
+                resend = resend_low + int(random() * (resend_high - resend_low))
+                seq += 1
+                heappush(pending, (key + (resend << KEY_SHIFT) + seq,
+                                   (playback, position // 1000, ident, at, delay, latency,
+                                    resend), None))
 
     def _end_playback(self, device: Device, user: str | None, title: Title, session_id: str,
                       content: dict[str, Any], t: int, watched: int, completed: bool) -> None:
@@ -360,21 +518,24 @@ class ViewerStream:
         for message, t in self.audiences.sync(at, first, self._message_id):
             self._push(message, t, None)
 
-    def _release(self, before: int) -> Iterator[tuple[int, int, int, dict[str, Any]]]:
-        pending = self.pending
-        while pending and pending[0][0] < before:
-            yield heapq.heappop(pending)
+    def start(self) -> float:
+        """Draw the first session (and do the Engage syncs before it); returns when it
+        starts, or END. Nothing this viewer queues later is received before that time."""
+        return self._advance()
 
-    def __iter__(self) -> Iterator[tuple[int, int, int, dict[str, Any]]]:
-        t, syncs = self.start_ms, 0
-        while True:
-            t = self._next_session(t)
-            limit = min(t, self.end_ms)
-            while syncs < len(self.sync_times) and self.sync_times[syncs] <= limit:
-                self._sync(self.sync_times[syncs], first=syncs == 0)
-                syncs += 1
-            if t >= self.end_ms:
-                break
-            yield from self._release(t)
-            t = self._session(t)
-        yield from self._release(math.inf)  # type: ignore[arg-type]
+    def step(self) -> float:
+        """Generate the session that starts now, draw the next one (and the syncs
+        before it); returns when the next starts, or END."""
+        self._t = self._session(self._t)
+        return self._advance()
+
+    def _advance(self) -> float:
+        t = self._next_session(self._t)
+        limit, syncs = min(t, self.end_ms), self.sync_times
+        while self._syncs < len(syncs) and syncs[self._syncs] <= limit:
+            self._sync(syncs[self._syncs], first=self._syncs == 0)
+            self._syncs += 1
+        if t >= self.end_ms:
+            return END
+        self._t = t
+        return t

@@ -19,6 +19,13 @@ def test_a_config_file_sets_clients_rules_and_strictness(tmp_path):
     assert loaded.unknown_content == "error"
 
 
+def test_a_config_file_caps_the_request_log(tmp_path):
+    config = tmp_path / "mock.yaml"
+    config.write_text("max_requests: 5000\n")
+    assert MockConfig.from_file(config).max_requests == 5000
+    assert MockConfig().max_requests is None  # no cap unless asked
+
+
 def test_json_config_files_work_too(tmp_path):
     config = tmp_path / "mock.json"
     config.write_text('{"clients": {"acme": "k-123456"}}')
@@ -31,6 +38,8 @@ def test_json_config_files_work_too(tmp_path):
     ("colour: red", "unknown key 'colour'"),
     ("unknown_content: maybe", "unknown_content must be"),
     ("[1, 2]", "expected a mapping"),
+    ("max_requests: 0", "max_requests must be a whole number >= 1"),
+    ("max_requests: many", "max_requests must be a whole number >= 1"),
 ])
 def test_bad_config_files_say_why(tmp_path, text, words):
     config = tmp_path / "mock.yaml"

@@ -73,3 +73,17 @@ def test_generate_is_byte_identical_across_processes_and_hash_seeds():
                               env={**os.environ, "PYTHONHASHSEED": hash_seed})
         digests.add(hashlib.sha256(done.stdout).hexdigest())
     assert len(digests) == 1
+
+
+def test_generate_shards_hold_the_whole_stream_and_bad_shards_say_why(tmp_path):
+    runner = CliRunner()
+    def lines(*shard):
+        done = runner.invoke(main, ["generate", "--users", "6", "--days", "0.5", "--seed", "2",
+                                    *shard])
+        assert done.exit_code == 0, done.output
+        return [line for line in done.stdout.splitlines() if line.startswith("{")]
+
+    whole, first, second = lines(), lines("--shard", "1/2"), lines("--shard", "2/2")
+    assert first and second and sorted(first + second) == sorted(whole)
+    bad = runner.invoke(main, ["generate", "--shard", "3/2"])
+    assert bad.exit_code == 2 and "'3/2' is not a shard: I must be 1 to 2" in bad.output

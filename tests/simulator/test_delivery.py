@@ -157,3 +157,33 @@ def test_a_message_waiting_to_retry_holds_up_no_other(httpserver, clock, workers
     others = {message_id for message_id in arrived[:second_try] if message_id != "stuck"}
     assert others == {f"m{i}" for i in range(20)}, (
         f"the stream waited for a retry: arrivals were {arrived}")
+
+
+def _in_process(faults, timeout_s=10.0):
+    from mock_spideo import InProcessEndpoint, create_app, mock_state
+    from simulator.deliver import InProcessTransport
+    app = create_app()
+    mock_state(app).faults.add(faults)
+    return InProcessTransport(InProcessEndpoint(app), timeout_s=timeout_s), mock_state(app)
+
+
+def test_in_process_a_dropped_connection_is_a_transport_error_and_retried(clock):
+    transport, state = _in_process({"drop": True, "times": 2})
+    destination = Destination("inprocess:/segment", "demo-key", "demo")
+    with Deliverer(destination, clock=clock, workers=1, transport=transport) as d:
+        outcome = d.deliver(MESSAGE)
+    assert (outcome.kind, outcome.attempts, outcome.status) == ("delivered", 3, 200)
+    assert len(clock.sleeps) == 2
+    assert [r["outcome"] for r in state.journal.requests()] == ["fault", "fault", "recorded"]
+
+
+def test_in_process_an_answer_slower_than_the_timeout_is_a_timeout(clock):
+    transport, state = _in_process({"delay_ms": 300, "times": 1}, timeout_s=0.1)
+    destination = Destination("inprocess:/segment", "demo-key", "demo")
+    with Deliverer(destination, clock=clock, workers=1, transport=transport) as d:
+        outcome = d.deliver(MESSAGE)
+    # As over HTTP: the slow first attempt was recorded after the client gave up, so
+    # the retry is a duplicate.
+    assert (outcome.kind, outcome.attempts, outcome.code) == ("delivered", 2,
+                                                              "duplicate_message")
+    assert len(state.journal.interactions()) == 1

@@ -1,0 +1,87 @@
+"""Scaling a simulation out: the in-process transport is equivalent to HTTP, and the
+totals do not depend on how many processes (shards) share the viewers."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from mock_spideo import LiveServer, create_app, mock_state
+from simulator.report import report_dict
+from simulator.simulate import SimulationSettings, run_simulation
+from tests.support.processes import SPIDEO_SIM
+
+# Per message (by a hash of its messageId), so that which messages a fault hits does not
+# depend on how retries interleave with new messages, which timing decides.
+FAULTS = ("seed: 4\nfaults:\n"
+          "  - {name: flaky, status: 503, rate: 0.1, per_message: true, attempts: 2}\n"
+          "  - {name: burst, status: 429, rate: 0.02, per_message: true, attempts: 1,"
+          " retry_after: 1}\n"
+          "  - {name: cut, drop: true, rate: 0.01, per_message: true, attempts: 1}\n"
+          "  - {name: slow, delay_ms: 2, times: 10}\n"
+          "  - {name: refused, status: 400, event: Product Viewed, rate: 0.5,"
+          " per_message: true}\n")
+
+
+def figures(result):
+    """What a report says, but for how fast and how it ran, and which request the mock's
+    funnel shows as each reason's example (that depends on the process that saw it)."""
+    report = {k: v for k, v in report_dict(result).items()
+              if k not in ("settings", "run", "throughput")}
+    for entry in report["received"]["outcomes"].values():
+        entry["reasons"] = [{k: v for k, v in reason.items() if k not in ("sample", "example")}
+                            for reason in entry["reasons"]]
+    return report
+
+
+def test_in_process_and_http_transports_give_the_same_report(tmp_path):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text(FAULTS)
+    common = {"users": 5, "seed": 3, "days": 0.5, "faults": str(faults), "workers": 1,
+              "time_scale": 100_000}
+    in_process = run_simulation(SimulationSettings(**common, transport="inprocess"))
+    over_http = run_simulation(SimulationSettings(**common, transport="http"))
+    assert report_dict(in_process)["run"]["transport"] == "inprocess"
+    assert report_dict(over_http)["run"]["transport"] == "http"
+    assert in_process.ledger.retries > 20 and in_process.problems_by_code["injected_fault"]
+    assert figures(in_process) == figures(over_http)
+
+
+def test_totals_are_the_same_whatever_the_number_of_jobs():
+    one = run_simulation(SimulationSettings(users=7, seed=5, days=0.5, jobs=1))
+    two = run_simulation(SimulationSettings(users=7, seed=5, days=0.5, jobs=2))
+    assert report_dict(two)["run"]["jobs"] == 2
+    assert one.total > 1000 and one.interactions_by_type
+    assert figures(two) == figures(one)
+
+
+def test_shards_deliver_to_a_target_each_with_its_own_deliverer():
+    app = create_app()
+    with LiveServer(app) as server:
+        sharded = run_simulation(SimulationSettings(users=4, seed=6, days=0.3, jobs=2,
+                                                    target=server.url + "/segment"))
+    alone = run_simulation(SimulationSettings(users=4, seed=6, days=0.3))
+    assert sharded.conservation["ok"] and sharded.total == alone.total
+    assert sharded.interactions_by_type == alone.interactions_by_type
+    assert mock_state(app).journal.stats()["interactions_by_type"] == alone.interactions_by_type
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_every_shard_and_reports_what_was_done(tmp_path, jobs):
+    """As a terminal does: SIGINT to the whole process group."""
+    process = subprocess.Popen(
+        [SPIDEO_SIM, "simulate", "--users", "400", "--jobs", jobs, "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(6)
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in out + err
+    assert "Result: INTERRUPTED by Ctrl-C" in out and "Conservation: OK" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["run"] == {"transport": "inprocess", "jobs": int(jobs), "interrupted": True}
+    assert report["conservation"]["ok"]
+    assert 0 < report["messages"]["total"] < 190_000  # about the whole day of 400 viewers
