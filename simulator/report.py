@@ -24,8 +24,11 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
     ledger = result.ledger
     outcomes = {kind: ledger.outcomes.get(kind, 0)
                 for kind in ("delivered", "discarded", "filtered", "failed")}
+    source = {"source": result.source} if result.source else {}
     return {
-        "settings": {k: v for k, v in vars(result.settings).items() if k != "api_key"},
+        **source,
+        "settings": {k: v for k, v in vars(result.settings).items()
+                     if k not in ("api_key", "anonymize_key")},
         "run": {"transport": result.settings.transport_used, "jobs": result.settings.jobs,
                 "interrupted": result.interrupted},
         "messages": {"total": result.total, "by_type": dict(result.messages_by_type),
@@ -43,6 +46,7 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
                             "by_name": result.user_properties_by_name},
         "problems": {"by_code": result.problems_by_code, "examples": result.problem_examples,
                      "unexpected_errors": sorted(result.unexpected_errors),
+                     "unexpected_source": result.unexpected_source,
                      "setup_refusals": dict(ledger.setup_refusals)},
         "throughput": {"seconds": round(result.seconds, 3),
                        "messages_per_s": round(result.total / result.seconds, 1)
@@ -65,6 +69,8 @@ def print_report(result: SimulationResult, console: Console | None = None) -> No
     """The report as tables, for a person at a terminal."""
     console = console or Console()
     data = report_dict(result)
+    if result.source:
+        console.print(f"Source: {result.source['description']}", highlight=False)
     console.print(_table("Messages by type", ("type", "messages"),
                          sorted(data["messages"]["by_type"].items())))
     console.print(_table("Top events", ("event", "messages"),
@@ -72,7 +78,7 @@ def print_report(result: SimulationResult, console: Console | None = None) -> No
     console.print(_table("Outcomes (Segment side)", ("outcome", "messages"),
                          list(data["outcomes"].items())))
     console.print(_table("Retries", ("", "count"), [
-        (name, percent(value) if name.endswith("_rate") else value)
+        (name, percent(value) if "_rate" in name else value)
         for name, value in data["retries"].items()]))
     console.print(_table("Interactions recorded by Spideo", ("type", "interactions"),
                          [*sorted(data["interactions"]["by_type"].items()),
@@ -92,7 +98,7 @@ def print_report(result: SimulationResult, console: Console | None = None) -> No
     console.print(f"Conservation: {verdict} " + ", ".join(
         f"{name}={'yes' if ok else 'NO'}" for name, ok in conservation.items() if name != "ok"))
     if result.unexpected_errors:
-        console.print("[yellow]Error-severity problems the profile did not cause on purpose: "
+        console.print(f"[yellow]Error-severity problems {result.unexpected_source}: "
                       + ", ".join(sorted(result.unexpected_errors)) + "[/yellow]")
 
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from mock_spideo import SpideoSimError
 from simulator.generate.stream import Shard
 
-__all__ = ["ShardFailed", "StopFlag", "run_sharded", "stop_on_interrupt"]
+__all__ = ["ShardFailed", "StopFlag", "interrupt_raises", "run_sharded", "stop_on_interrupt"]
 
 T = TypeVar("T")
 StopFlag = Callable[[], bool]
@@ -53,6 +53,20 @@ def stop_on_interrupt() -> Iterator[StopFlag]:
     previous = signal.signal(signal.SIGINT, pressed)
     try:
         yield lambda: presses[0] > 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def interrupt_raises() -> Iterator[None]:
+    """Inside `stop_on_interrupt`, a block where Ctrl-C raises KeyboardInterrupt again
+    (waiting for the user to be done, once the work is over)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
 

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mock_spideo import (
@@ -27,6 +28,7 @@ from mock_spideo import (
     LiveServer,
     MockConfig,
     create_app,
+    load_rules,
     mock_state,
     severity_of,
 )
@@ -40,10 +42,13 @@ from simulator.deliver import (
     Transport,
     TransportName,
 )
+from simulator.deliver.pacing import Pace
 from simulator.deliver.target import TargetUrl, probe
 from simulator.generate.profile import load_faults
-from simulator.generate.stream import Shard, Simulation
-from simulator.shards import StopFlag, run_sharded, stop_on_interrupt
+from simulator.generate.stream import Shard
+from simulator.read import ReadError, Reading
+from simulator.shards import StopFlag, interrupt_raises, run_sharded, stop_on_interrupt
+from simulator.sources import Source, generated, load_catalog_file, replayed
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "SimulationResult", "SimulationSettings", "merge_results",
            "run_simulation"]
@@ -75,6 +80,14 @@ class SimulationSettings:
     jobs: int = 1
     max_requests: int | None = DEFAULT_MAX_REQUESTS
     ui: bool = False  # the in-process mock serves its web UI (and keeps bodies for it)
+    # Replaying a team's exports instead of generating viewers (spideo-sim replay):
+    inputs: tuple[str, ...] = ()  # files, folders, "-"; none: generate
+    rules: str | None = None  # a rules file for the in-process mock
+    catalog: str | None = None  # a catalog file (JSON list of items) for it
+    journal: str | None = None  # a SQLite journal file for it
+    speed: float | None = None  # replay at the original gaps divided by this
+    rate: float | None = None  # or at this many messages a second
+    anonymize_key: str | None = None  # hash identities with this key (never reported)
 
     def __post_init__(self) -> None:
         if self.workers is None:  # in-process, a second thread only shares the GIL
@@ -105,6 +118,7 @@ class SimulationResult:
     expected_codes: set[str] = field(default_factory=set)
     interrupted: bool = False  # Ctrl-C stopped the run: the figures cover what was done
     started_at: float = 0.0  # time.monotonic() when delivery started (to merge shards)
+    source: dict[str, Any] = field(default_factory=dict)  # a replay's files and lines read
     received: dict[str, Any] = field(default_factory=dict)  # the mock's funnel (in-process)
     user_properties_by_name: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -115,6 +129,12 @@ class SimulationResult:
     @property
     def unexpected_errors(self) -> set[str]:
         return self.error_codes - self.expected_codes
+
+    @property
+    def unexpected_source(self) -> str:
+        """Where the unexpected errors come from, in the report's words."""
+        return ("in the replayed data" if self.settings.inputs
+                else "that the profile did not cause on purpose")
 
 
 def _load_faults(name_or_path: str) -> Any:
@@ -140,9 +160,16 @@ def run_simulation(settings: SimulationSettings,
         probe(TargetUrl.parse(settings.target), settings.api_key, settings.client)
     if settings.faults and not settings.target:
         _load_faults(settings.faults)  # a bad file fails once, before any shard starts
+    if settings.inputs:
+        _check_replay(settings)
     if settings.jobs <= 1:
+        def after_work(result: SimulationResult) -> None:
+            with interrupt_raises():  # the work is done: Ctrl-C ends the wait
+                after(result)  # type: ignore[misc]  # not None here
+
         with stop_on_interrupt() as stop:
-            return run_shard(settings, Shard(), progress, stop, on_mock=on_mock, after=after)
+            return run_shard(settings, Shard(), progress, stop, on_mock=on_mock,
+                             after=after_work if after else None)
     return merge_results(settings, run_sharded(run_shard, settings, settings.jobs, progress))
 
 
@@ -152,11 +179,9 @@ def run_shard(settings: SimulationSettings, shard: Shard,
               after: Callable[[SimulationResult], None] | None = None) -> SimulationResult:
     """Generate one shard's viewers, deliver them into this shard's own mock (or to the
     target), and account for them."""
-    sim = Simulation.from_options(users=settings.users, days=settings.days, seed=settings.seed,
-                                  start=settings.start, profile=settings.profile, shard=shard)
+    source = _source(settings, shard)
     result = SimulationResult(settings)
-    if sim.profile.quality.broken > 0:
-        result.expected_codes.add("missing_content_id")
+    result.expected_codes |= source.expected_codes
     if settings.send_all:
         result.expected_codes.add("unsupported_type")
     policy = RetryPolicy(window_s=settings.retry_window_s)
@@ -167,10 +192,10 @@ def run_shard(settings: SimulationSettings, shard: Shard,
         if settings.target:
             url = TargetUrl.parse(settings.target).endpoint
         else:
-            app = create_app(MockConfig(clients={settings.client: settings.api_key},
-                                        max_requests=settings.max_requests, ui=settings.ui))
+            app = create_app(_mock_config(settings))
             state = mock_state(app)
-            state.load_catalog(settings.client, sim.catalog.to_mock_payload())
+            if source.catalog is not None:
+                state.load_catalog(settings.client, source.catalog)
             if settings.faults:
                 state.faults.add(_load_faults(settings.faults))
                 result.expected_codes.add("injected_fault")
@@ -193,9 +218,10 @@ def run_shard(settings: SimulationSettings, shard: Shard,
 
         def counted() -> Iterator[dict[str, Any]]:
             by_type, by_event = result.messages_by_type, result.messages_by_event
-            for number, message in enumerate(sim.messages(), start=1):
+            for number, message in enumerate(source.messages, start=1):
                 by_type[message["type"]] += 1
-                by_event[message.get("event") or message["type"]] += 1
+                event = message.get("event")
+                by_event[event if isinstance(event, str) and event else message["type"]] += 1
                 yield message
                 if progress and number % 500 == 0:
                     progress(number)
@@ -211,9 +237,59 @@ def run_shard(settings: SimulationSettings, shard: Shard,
         if progress:
             progress(result.total)
         _account(result, journal)
+        if source.reading is not None:
+            _add_reading(result, source.reading)
         if after:
             after(result)
     return result
+
+
+def _check_replay(settings: SimulationSettings) -> None:
+    """What would fail in every shard fails once, here, in one line."""
+    for path in settings.inputs:
+        if path != "-" and not Path(path).exists():
+            raise ReadError(f"cannot read {path}: no such file or folder")
+    if settings.jobs > 1 and "-" in settings.inputs:
+        raise ValueError("standard input (-) can be read once: replay it with --jobs 1")
+    if settings.jobs > 1 and settings.journal:
+        raise ValueError("--journal keeps one mock's journal: replay it with --jobs 1")
+    if settings.target and (settings.rules or settings.catalog or settings.journal):
+        raise ValueError("--rules, --catalog and --journal set up the in-process mock; "
+                         "with --target the service has its own: drop them")
+    if settings.catalog:
+        load_catalog_file(settings.catalog)
+    if settings.rules:
+        load_rules(settings.rules)
+    Pace(settings.speed, settings.rate)
+
+
+def _source(settings: SimulationSettings, shard: Shard) -> Source:
+    if settings.inputs:
+        return replayed(shard, settings.inputs, catalog=settings.catalog,
+                        pace=Pace(settings.speed, settings.rate),
+                        anonymize_key=settings.anonymize_key)
+    return generated(shard, users=settings.users, days=settings.days, seed=settings.seed,
+                     start=settings.start, profile=settings.profile)
+
+
+def _mock_config(settings: SimulationSettings) -> MockConfig:
+    """The in-process mock's config: the settings' client, and rules and journal if given."""
+    extra: dict[str, Any] = {}
+    if settings.rules:
+        extra["rules"] = load_rules(settings.rules)
+    return MockConfig(clients={settings.client: settings.api_key},
+                      max_requests=settings.max_requests, ui=settings.ui,
+                      journal_path=settings.journal, **extra)
+
+
+def _add_reading(result: SimulationResult, reading: Reading) -> None:
+    """A replay's source section, and its unreadable lines as problems (errors: nothing
+    unreadable passes --strict), each with the places of its first examples."""
+    result.source = reading.to_dict()
+    for code, entry in result.source["unreadable"].items():
+        result.problems_by_code[code] = result.problems_by_code.get(code, 0) + entry["count"]
+        result.problem_examples[code] = f"{entry['meaning']}: {', '.join(entry['examples'])}"
+        result.error_codes.add(code)
 
 
 def _share(limit: int | None, shard: Shard) -> int | None:
@@ -278,6 +354,7 @@ def merge_results(settings: SimulationSettings,
         merged.error_codes |= part.error_codes
         merged.expected_codes |= part.expected_codes
         merged.interrupted |= part.interrupted
+        merged.source = merged.source or part.source
         _add_funnel(merged.received, part.received)
         for name, counts in part.user_properties_by_name.items():
             total = merged.user_properties_by_name.setdefault(name, {"sets": 0, "users": 0})

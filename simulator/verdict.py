@@ -8,7 +8,8 @@ Exit codes of `spideo-sim simulate` (and `replay`):
     0  the run succeeded
     1  the setup is wrong (a file, port, URL, key or client): one line names the fix
     2  the command line itself is wrong (click's usage errors)
-    3  --strict, and error-severity problems the profile did not cause on purpose
+    3  --strict, and error-severity problems the profile did not cause on purpose (a
+       replay: any in the data, unreadable lines included)
     4  conservation failed: a message has no outcome, or was recorded twice (a bug)
   130  interrupted (Ctrl-C)
 """
@@ -58,11 +59,11 @@ def judge(result: SimulationResult, strict: bool = False) -> Verdict:
     unexpected = sorted(result.unexpected_errors)
     if unexpected and strict:
         return Verdict(False, EXIT_STRICT, "Result: FAILED (--strict): error-severity problems "
-                       f"the profile did not cause on purpose: {', '.join(unexpected)}")
+                       f"{result.unexpected_source}: {', '.join(unexpected)}")
     delivered = ledger.outcomes.get("delivered", 0)
     line = (f"Result: OK: {result.total} messages, each accounted for; {delivered} "
             "delivered")
     if unexpected:
-        line += (f"; but some were refused for reasons the profile did not cause "
+        line += (f"; but with error-severity problems {result.unexpected_source} "
                  f"({', '.join(unexpected)}): --strict makes that fail")
     return Verdict(True, 0, line)

@@ -8,6 +8,7 @@ from simulator.cli.export import export
 from simulator.cli.generate import generate
 from simulator.cli.mapping import mapping
 from simulator.cli.mock import mock
+from simulator.cli.replay import replay
 from simulator.cli.scenario import scenario
 from simulator.cli.serve import serve
 from simulator.cli.simulate import simulate
@@ -21,5 +22,5 @@ def main() -> None:
     """See, before production, what Spideo records from your Segment tracking."""
 
 
-for command in (generate, mock, simulate, serve, export, mapping, scenario):
+for command in (generate, mock, simulate, replay, serve, export, mapping, scenario):
     main.add_command(command)

@@ -6,6 +6,7 @@ import sys
 from contextlib import nullcontext
 
 import click
+import orjson
 
 from simulator.cli.common import err, fail, output_file, progress_bar, stream_options
 from simulator.generate import ProfileError, Shard
@@ -26,8 +27,11 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Sha
 @click.option("--shard", callback=_shard, metavar="I/N",
               help="Only shard I of N (1-based): the viewers whose index is I-1 modulo N. "
                    "The N shards together hold exactly the messages of the whole stream.")
+@click.option("--catalog", "catalog_out", metavar="FILE",
+              help="Also write the generated catalog, as JSON, for replay --catalog.")
 def generate(users: int | None, days: float, seed: int, start: str | None,
-             profile: str | None, out: str, limit: int | None, shard: Shard | None) -> None:
+             profile: str | None, out: str, limit: int | None, shard: Shard | None,
+             catalog_out: str | None) -> None:
     """Write a simulated Segment stream as JSONL (one message per line)."""
     from simulator.generate.stream import Simulation
     try:
@@ -35,6 +39,9 @@ def generate(users: int | None, days: float, seed: int, start: str | None,
                                       profile=profile, shard=shard)
     except (ProfileError, ValueError) as exc:  # ValueError: a --start that is not a date
         fail(str(exc))
+    if catalog_out:
+        with output_file(catalog_out) as handle:
+            handle.write(orjson.dumps(sim.catalog.to_mock_payload(), option=orjson.OPT_INDENT_2))
     opened = output_file(out) if out != "-" else nullcontext(sys.stdout.buffer)
     with progress_bar("generating") as progress, opened as handle:
         try:

@@ -81,7 +81,8 @@ class Reading:
 
     def to_dict(self) -> dict[str, Any]:
         """The report's `source` section."""
-        return {"files": self.files, "lines": dict(self.lines), "messages": self.messages,
+        return {"description": self.describe(), "files": self.files, "lines": dict(self.lines),
+                "messages": self.messages,
                 "unreadable": {code: {"count": count, "meaning": UNREADABLE[code],
                                       "examples": self.examples.get(code, [])}
                                for code, count in sorted(self.unreadable.items())}}
