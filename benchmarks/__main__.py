@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import os
 import sqlite3
@@ -221,6 +222,23 @@ def simulated(jobs: int, transport: str = "inprocess", limit: int | None = None)
     return result.total / result.seconds
 
 
+def replayed(jobs: int) -> float:
+    """Messages/s of `replay` of the same day of 100 viewers, written by `generate` as a
+    gzipped JSON-lines file with its catalog (reading, parsing and sharding the file
+    instead of generating)."""
+    users = int(100 * SCALE) or 10
+    sim = Simulation(profile=load_profile(**{"population.users": users}), seed=7)
+    with tempfile.TemporaryDirectory() as folder:
+        stream, catalog = Path(folder) / "stream.jsonl.gz", Path(folder) / "catalog.json"
+        with gzip.open(stream, "wb") as handle:
+            sim.write_jsonl(handle)
+        catalog.write_bytes(orjson.dumps(sim.catalog.to_mock_payload()))
+        result = run_simulation(SimulationSettings(inputs=(str(stream),),
+                                                   catalog=str(catalog), jobs=jobs))
+    assert result.conservation["ok"], result.conservation
+    return result.total / result.seconds
+
+
 def mapped_and_journaled(messages: list[dict[str, Any]]) -> float:
     """Messages/s of the mock's work alone: the mapping and the journal writes of each
     message (request row, seen messageId, interactions, user properties) in one process,
@@ -247,6 +265,7 @@ def bench_simulate() -> list[Figure]:
     http = simulated(1, "http", limit=int(6_000 * SCALE))
     one = max(simulated(1) for _ in range(ROUNDS))
     many = max(simulated(cores) for _ in range(ROUNDS))
+    replay = max(replayed(cores) for _ in range(ROUNDS))
     sim = Simulation(profile=load_profile(**{"population.users": int(100 * SCALE) or 10}),
                      seed=7)
     messages = [m for m in sim.messages() if route(m) is None]
@@ -258,6 +277,9 @@ def bench_simulate() -> list[Figure]:
         Figure(f"simulate_messages_per_s_jobs_{cores}", round(many),
                f"messages/s (--jobs {cores})", "--jobs 1", round(one), round(many / one, 2),
                ">= 10000 messages/s", many >= 10_000),
+        Figure("replay_vs_simulate", round(replay), f"messages/s (--jobs {cores})",
+               f"simulate of the same viewers (--jobs {cores})", round(many),
+               round(replay / many, 2), ">= 0.8", replay / many >= 0.8),
         Figure("simulate_vs_mapping_floor", round(one / floor, 3), "ratio",
                "mapping and journaling the same messages, no delivery", round(floor),
                round(one / floor, 3), ">= 0.5", one / floor >= 0.5),

@@ -8,6 +8,8 @@ token, /metrics needs it too (Prometheus scrapers send bearer tokens).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -27,6 +29,7 @@ class MockMetrics:
 
     def __init__(self, app: Flask) -> None:
         self.registry = CollectorRegistry()
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.requests = Counter("spideo_requests", "Requests answered, by surface and status",
                                 ["surface", "status"], registry=self.registry)
         self.outcomes = Counter("spideo_outcomes", "Messages on /segment, by outcome",
@@ -45,14 +48,25 @@ class MockMetrics:
     def count(self, surface: str, record: RequestRecord, status: int) -> None:
         """Count one answered request of a surface (a blueprint's name); no Flask: the
         in-process endpoint counts its POST /segment requests here too."""
-        self.requests.labels(surface, str(status)).inc()
-        self.latency.labels(surface).observe(record.elapsed_ms() / 1000)
+        child = self._child
+        child(self.requests, surface, str(status)).inc()
+        child(self.latency, surface).observe(record.elapsed_ms() / 1000)
         if surface == "destination" and record.outcome:
-            self.outcomes.labels(record.outcome).inc()
+            child(self.outcomes, record.outcome).inc()
         for kind in record.interactions:
-            self.interactions.labels(kind).inc()
+            child(self.interactions, kind).inc()
         for found in record.problems:
-            self.problems.labels(found.code).inc()
+            child(self.problems, found.code).inc()
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, looked up once per label set: prometheus_client's
+        own lookup takes a lock and checks the labels on every call, which the in-process
+        transport pays on every message."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
 
 def _journal_bytes(app: Flask) -> float:

@@ -7,7 +7,7 @@ import orjson
 import pytest
 import urllib3
 
-from mock_spideo import InProcessEndpoint, LiveServer, create_app, mock_state
+from mock_spideo import Feed, InProcessEndpoint, LiveServer, create_app, mock_state
 from mock_spideo.segment import destination_headers
 
 PLAY = {"type": "track", "event": "Video Content Started", "userId": "u1",
@@ -98,6 +98,37 @@ def test_every_answer_and_journal_row_is_the_same_as_over_http(faults):
             expected = _over_http(server.url, http, path, body, headers)
             assert _in_process(endpoint, path, body, headers) == expected, (path, message)
     assert _journal(in_process) == _journal(over_http)
+    assert _what_the_ui_shows(in_process) == _what_the_ui_shows(over_http)
+    assert _counted(in_process) == _counted(over_http)
+
+
+def _what_the_ui_shows(app):
+    """Each request's detail panel: its row, problems, records, and the exchange's body,
+    answer and the headers the client sent (the server adds Host and the like)."""
+    feed = Feed(mock_state(app).journal)
+    shown = []
+    for row in mock_state(app).journal.requests():
+        detail = {k: v for k, v in feed.request(row["id"]).items()
+                  if k not in ("at", "duration_ms", "exchange")}
+        detail["recorded"] = {kind: [{k: v for k, v in item.items() if k != "recorded_at"}
+                                     for item in items]
+                              for kind, items in detail["recorded"].items()}
+        exchange = feed.request(row["id"])["exchange"]
+        if exchange is not None:
+            sent = {name.lower() for name in HEADERS}
+            exchange["headers"] = {k: v for k, v in exchange["headers"].items()
+                                   if k.lower() in sent}
+        shown.append((detail, exchange))
+    assert any(exchange for _, exchange in shown)  # the UI keeps bodies by default
+    return shown
+
+
+def _counted(app):
+    """The /metrics counters (not the latency histogram nor the journal's size)."""
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    return sorted(line for line in text.splitlines()
+                  if line.startswith(("spideo_requests_total", "spideo_outcomes_total",
+                                      "spideo_interactions_total", "spideo_problems_total")))
 
 
 def test_a_dropped_connection_is_reported_not_answered():

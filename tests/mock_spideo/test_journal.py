@@ -4,7 +4,7 @@ import threading
 
 import urllib3
 
-from mock_spideo import LiveServer, MockConfig, create_app, mock_state
+from mock_spideo import Feed, LiveServer, MockConfig, create_app, mock_state
 from mock_spideo.engine.mapping import Interaction
 from mock_spideo.store.journal import Journal
 
@@ -128,6 +128,21 @@ def test_past_max_requests_the_oldest_rows_go_and_every_count_stays_exact():
     first = every.problems("missing_content_id")[0]["message"]
     assert kept.problem_summary()["missing_content_id"]["example"] == first
     assert len(kept.interactions()) == len(every.interactions()) > 0  # never dropped
+
+
+def test_past_max_requests_the_funnel_still_counts_every_request():
+    capped, whole = create_app(MockConfig(max_requests=10)), create_app()
+    for app in (capped, whole):
+        _traffic(app)
+
+    def counts(app):
+        funnel = Feed(mock_state(app).journal).funnel()
+        return funnel["received"], {
+            name: (entry["count"], {r["code"]: r["count"] for r in entry["reasons"]})
+            for name, entry in funnel["outcomes"].items()}
+
+    assert counts(capped) == counts(whole)
+    assert counts(whole)[0] == 40
 
 
 def test_reset_forgets_the_dropped_counts_too():
