@@ -184,9 +184,17 @@ def test_interruptions_at_the_same_second_do_not_break_playback():
 
 
 def test_the_default_stream_is_the_same_bytes_as_before():
-    """A pin: the stream of seed 7 (8 viewers, a day) as generated since issue 13. A
-    change here changes every user's generated data: make it on purpose, and say so."""
+    """A pin: the stream of seed 7 (8 viewers, a day) as generated since issue 16's
+    computed traits. A change here changes every user's generated data: make it on
+    purpose, and say so."""
     profile = load_profile(**{"population.users": 8})
+    assert digest(Simulation(profile=profile, seed=7)) == (
+        "7608e6799414f2d51fa68712d67f55a7dfacb86580577be1220477da8b040d3f")
+
+
+def test_without_computed_traits_the_stream_is_the_bytes_of_before_them():
+    """The pin of issue 13: a profile with no `engage.traits` generates what it did."""
+    profile = load_profile(**{"population.users": 8, "engage.traits": {}})
     assert digest(Simulation(profile=profile, seed=7)) == (
         "60d2060c6f0ca59d21ab06d20e581a3e579ef00234fd6a940fd92b676e80f910")
 
