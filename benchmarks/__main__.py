@@ -381,6 +381,29 @@ def bench_ui() -> list[Figure]:
     return figures
 
 
+def bench_admin() -> list[Figure]:
+    """The last page of /__admin/requests, reached by its cursor, over a million
+    journaled requests against a thousand: a page is one indexed read at any depth."""
+    large, small = int(1_000_000 * SCALE), 1_000
+
+    def last_page_seconds(count: int) -> float:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "journal.sqlite"
+            fill_requests(path, count)
+            app = create_app(MockConfig(journal_path=str(path)))
+            client = app.test_client()
+            query = f"/__admin/requests?after={count - 100}"
+            assert len(client.get(query).get_json()["requests"]) == 100
+            seconds = min(timed(lambda: client.get(query)) for _ in range(7))
+            mock_state(app).journal.close()
+            return seconds
+
+    few, many = last_page_seconds(small), last_page_seconds(large)
+    return [Figure("admin_last_page_1m_vs_1k", round(many * 1000, 2), "ms",
+                   f"the same page over {small:,} requests", round(few * 1000, 2),
+                   round(many / few, 2), "<= 2", many / few <= 2)]
+
+
 def _write(journal: Journal, item: Interaction) -> None:
     with journal.transaction() as db:
         journal.add_interactions(db, "demo", [item], via="segment")
@@ -419,7 +442,8 @@ def main() -> int:
     for label, bench in (("generator", bench_generator), ("mapping", bench_mapping),
                          ("HTTP", bench_http), ("simulate", bench_simulate),
                          ("scenarios", bench_scenarios), ("journal", bench_journal),
-                         ("UI", bench_ui), ("memory", bench_memory)):
+                         ("UI", bench_ui), ("admin", bench_admin),
+                         ("memory", bench_memory)):
         console.print(f"[dim]measuring {label}...[/dim]")
         figures += bench()
     table = Table(title="spideo-sim benchmarks" + (" (quick)" if QUICK else ""))

@@ -49,11 +49,12 @@ class Interaction:
 
 @dataclass(frozen=True, slots=True)
 class UserProperty:
-    """A name -> scalar recorded for a user (Engage audiences, computed traits)."""
+    """A name -> scalar recorded for a user (Engage audiences, computed traits); null
+    when the source unset it (a computed trait with no value any more)."""
 
     user_id: str
     name: str
-    value: bool | int | float | str
+    value: bool | int | float | str | None
     timestamp: str | None
     source: Literal["identify", "engage", "track"] = "identify"
     message_id: str | None = None
@@ -186,7 +187,7 @@ def _apply_interaction(rule: Rule, kind: str, env: Envelope) -> MappingResult:
 
 
 def _forwardable(value: Any, rules: RuleSet) -> bool:
-    if isinstance(value, (bool, int)):
+    if value is None or isinstance(value, (bool, int)):
         return True
     if isinstance(value, float):
         return value == value and value not in (float("inf"), float("-inf"))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
@@ -12,7 +15,7 @@ from mock_spideo.http.responses import ApiError, int_arg, json_body, load_catalo
 from mock_spideo.store.export import MEDIA_TYPES, ExportError, export_chunks
 from mock_spideo.store.faults import FaultError
 
-__all__ = ["blueprint", "presented_token", "require_admin_token"]
+__all__ = ["MAX_PAGE", "PAGE_SIZE", "blueprint", "presented_token", "require_admin_token"]
 
 blueprint = Blueprint("admin", __name__, url_prefix="/__admin")
 
@@ -45,9 +48,35 @@ def require_admin_token() -> None:
         raise ApiError(problem("bad_admin_token"))
 
 
-def _page() -> tuple[int, int | None]:
-    limit = int_arg("limit", -1)
-    return int_arg("skip", 0), None if limit < 0 else limit
+# Every listing answers a page: PAGE_SIZE rows unless ?limit= says otherwise, at most
+# MAX_PAGE (a larger limit is a 400 bad_query, never cut silently), and `next`: the
+# path of the following page (?after=<the last row's id>), or null on the last page.
+PAGE_SIZE = 100
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class _Page:
+    skip: int
+    limit: int
+    after: int
+
+
+def _page() -> _Page:
+    return _Page(int_arg("skip", 0), int_arg("limit", PAGE_SIZE, MAX_PAGE, low=1),
+                 int_arg("after", 0))
+
+
+def _listing(name: str, rows: list[dict[str, Any]], page: _Page,
+             **extra: Any) -> Response:
+    """A page of `rows` (read with limit + 1, to know whether another page follows)."""
+    shown = rows[:page.limit]
+    following = None
+    if len(rows) > page.limit:
+        args = {k: v for k, v in request.args.items() if k not in ("skip", "after", "limit")}
+        args.update(after=str(shown[-1]["id"]), limit=str(page.limit))
+        following = f"{request.path}?{urlencode(args)}"
+    return jsonify({name: shown, **extra, "next": following})
 
 
 @blueprint.get("/health")
@@ -60,38 +89,37 @@ def health() -> Response:
 
 @blueprint.get("/requests")
 def requests_() -> Response:
-    skip, limit = _page()
-    args = request.args
-    return jsonify({"requests": current_state().journal.requests(
-        skip, limit, client=args.get("client"), user=args.get("user"))})
+    page, args = _page(), request.args
+    return _listing("requests", current_state().journal.requests(
+        page.skip, page.limit + 1, client=args.get("client"), user=args.get("user"),
+        after=page.after), page)
 
 
 @blueprint.get("/interactions")
 def interactions() -> Response:
-    skip, limit = _page()
-    args = request.args
+    page, args = _page(), request.args
     items = current_state().journal.interactions(
         client=args.get("client"), user=args.get("user"), type_=args.get("type"),
-        content=args.get("content"), since=args.get("since"), skip=skip, limit=limit)
-    return jsonify({"interactions": items, "count": len(items), "skip": skip, "limit": limit})
+        content=args.get("content"), since=args.get("since"), skip=page.skip,
+        limit=page.limit + 1, after=page.after)
+    return _listing("interactions", items, page, count=min(len(items), page.limit),
+                    skip=page.skip, limit=page.limit)
 
 
 @blueprint.get("/user-properties")
 def user_properties() -> Response:
-    skip, limit = _page()
-    args = request.args
-    return jsonify({"user_properties": current_state().journal.user_property_sets(
-        client=args.get("client"), user=args.get("user"), since=args.get("since"), skip=skip,
-        limit=limit)})
+    page, args = _page(), request.args
+    return _listing("user_properties", current_state().journal.user_property_sets(
+        client=args.get("client"), user=args.get("user"), since=args.get("since"),
+        skip=page.skip, limit=page.limit + 1, after=page.after), page)
 
 
 @blueprint.get("/problems")
 def problems() -> Response:
-    skip, limit = _page()
-    args = request.args
-    return jsonify({"problems": current_state().journal.problems(
-        args.get("code"), client=args.get("client"), user=args.get("user"), skip=skip,
-        limit=limit)})
+    page, args = _page(), request.args
+    return _listing("problems", current_state().journal.problems(
+        args.get("code"), client=args.get("client"), user=args.get("user"), skip=page.skip,
+        limit=page.limit + 1, after=page.after), page)
 
 
 @blueprint.get("/export")

@@ -81,8 +81,8 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None,
     return response
 
 
-def int_arg(name: str, default: int, high: int = MAX_INTEGER) -> int:
-    """A whole-number query parameter from 0 to `high`; ApiError bad_query otherwise."""
+def int_arg(name: str, default: int, high: int = MAX_INTEGER, low: int = 0) -> int:
+    """A whole-number query parameter from `low` to `high`; ApiError bad_query otherwise."""
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -91,8 +91,8 @@ def int_arg(name: str, default: int, high: int = MAX_INTEGER) -> int:
     except ValueError:
         raise ApiError(problem("bad_query", name=name, detail=f"'{raw[:40]}' is not a whole "
                                "number")) from None
-    if not 0 <= value <= high:
-        raise ApiError(problem("bad_query", name=name, detail=f"must be 0 to {high}"))
+    if not low <= value <= high:
+        raise ApiError(problem("bad_query", name=name, detail=f"must be {low} to {high}"))
     return value
 
 

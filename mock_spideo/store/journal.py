@@ -113,15 +113,18 @@ CREATE INDEX IF NOT EXISTS user_properties_message ON user_properties (client, m
 BODY_CAP = 64 * 1024  # bytes of a body or answer kept for the UI; the size says if cut
 
 
-def _where(filters: dict[str, Any], since: tuple[str, Any] | None = None
-           ) -> tuple[str, list[Any]]:
+def _where(filters: dict[str, Any], since: tuple[str, Any] | None = None,
+           after: int | None = None) -> tuple[str, list[Any]]:
     """A WHERE clause matching every filter given (None: no filter), and its parameters;
-    `since` is (column, lowest value)."""
+    `since` is (column, lowest value); `after`, a keyset cursor: ids above it."""
     clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
     params = [value for value in filters.values() if value is not None]
     if since is not None and since[1] is not None:
         clauses.append(f"{since[0]} >= ?")
         params.append(since[1])
+    if after is not None:
+        clauses.append("id > ?")
+        params.append(after)
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
@@ -356,13 +359,16 @@ class Journal:
     def interactions(self, *, client: str | None = None, user: str | None = None,
                      type_: str | None = None, content: str | None = None,
                      since: str | None = None, skip: int = 0, limit: int | None = None,
-                     newest_first: bool = False) -> list[dict[str, Any]]:
-        """Interactions matching every filter given, oldest first unless newest_first."""
+                     newest_first: bool = False,
+                     after: int | None = None) -> list[dict[str, Any]]:
+        """Interactions matching every filter given, oldest first (by event time) unless
+        newest_first; with `after` (a keyset cursor), those recorded after that id, in
+        the order recorded: a bounded read at any depth."""
         where, params = _where({"client": client, "user_id": user, "type": type_,
-                                "content_id": content}, ("timestamp", since))
+                                "content_id": content}, ("timestamp", since), after)
         order = "DESC" if newest_first else "ASC"
-        sql = (f"SELECT * FROM interactions {where} ORDER BY timestamp {order}, id {order}"
-               f" LIMIT ? OFFSET ?")
+        by = f"timestamp {order}, id {order}" if after is None else "id"
+        sql = f"SELECT * FROM interactions {where} ORDER BY {by} LIMIT ? OFFSET ?"
         rows = self._query(sql, [*params, -1 if limit is None else limit, skip])
         return [_interaction_row(row) for row in rows]
 
@@ -395,30 +401,36 @@ class Journal:
 
     def user_property_sets(self, client: str | None = None, user: str | None = None,
                            since: str | None = None, skip: int = 0,
-                           limit: int | None = None) -> list[dict[str, Any]]:
+                           limit: int | None = None,
+                           after: int | None = None) -> list[dict[str, Any]]:
         """User-property sets matching every filter given, in the order they were set (a
-        user may enter then leave an audience); `since` compares the event time."""
-        where, params = _where({"client": client, "user_id": user}, ("timestamp", since))
+        user may enter then leave an audience); `since` compares the event time; `after`
+        is a keyset cursor (ids above it)."""
+        where, params = _where({"client": client, "user_id": user}, ("timestamp", since),
+                               after)
         rows = self._query(f"SELECT * FROM user_properties {where} ORDER BY id"
                            " LIMIT ? OFFSET ?", [*params, -1 if limit is None else limit, skip])
-        return [{"client": r["client"], "user_id": r["user_id"], "name": r["name"],
+        return [{"id": r["id"], "client": r["client"], "user_id": r["user_id"], "name": r["name"],
                  "value": json.loads(r["value"]), "timestamp": r["timestamp"],
                  "source": r["source"], "message_id": r["message_id"], "rule": r["rule"]}
                 for r in rows]
 
     def requests(self, skip: int = 0, limit: int | None = None, *, client: str | None = None,
-                 user: str | None = None) -> list[dict[str, Any]]:
-        """Requests received, oldest first, matching every filter given."""
-        where, params = _where({"client": client, "user_id": user})
+                 user: str | None = None, after: int | None = None) -> list[dict[str, Any]]:
+        """Requests received, oldest first, matching every filter given; `after` is a
+        keyset cursor (ids above it)."""
+        where, params = _where({"client": client, "user_id": user}, after=after)
         rows = self._query(f"SELECT * FROM requests {where} ORDER BY id LIMIT ? OFFSET ?",
                            [*params, -1 if limit is None else limit, skip])
         return [{**dict(r), "problems": json.loads(r["problems"])} for r in rows]
 
     def problems(self, code: str | None = None, *, client: str | None = None,
-                 user: str | None = None, skip: int = 0,
-                 limit: int | None = None) -> list[dict[str, Any]]:
-        """Problems reported, oldest first, matching every filter given."""
-        where, params = _where({"code": code, "client": client, "user_id": user})
+                 user: str | None = None, skip: int = 0, limit: int | None = None,
+                 after: int | None = None) -> list[dict[str, Any]]:
+        """Problems reported, oldest first, matching every filter given; `after` is a
+        keyset cursor (ids above it)."""
+        where, params = _where({"code": code, "client": client, "user_id": user},
+                               after=after)
         rows = self._query(f"SELECT * FROM problems {where} ORDER BY id LIMIT ? OFFSET ?",
                            [*params, -1 if limit is None else limit, skip])
         return [dict(r) for r in rows]

@@ -63,15 +63,16 @@ def stream_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def mock_config(config: str | None, rules: str | None, journal: str | None,
-                admin_token: str | None = None) -> MockConfig:
+                admin_token: str | None = None,
+                max_requests: int | None = None) -> MockConfig:
     """The mock's configuration from a config file and the options that override it."""
     try:
         loaded = load_rules(rules) if rules else None
         if config:
             return MockConfig.from_file(config, rules=loaded, journal_path=journal,
-                                        admin_token=admin_token)
+                                        admin_token=admin_token, max_requests=max_requests)
         return MockConfig(rules=loaded or default_rules(), journal_path=journal,
-                          admin_token=admin_token)
+                          admin_token=admin_token, max_requests=max_requests)
     except (ConfigError, RulesError, OSError) as exc:
         fail(str(exc))
 

@@ -26,13 +26,16 @@ from simulator.cli.common import (
               help="Mapping rules file (default: the shipped rules).")
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="SQLite file for the journal, kept across restarts (default: in memory).")
+@click.option("--max-requests", type=click.IntRange(min=1),
+              help="Keep only the newest N request rows in the journal (every count stays "
+                   "exact); overrides the config key max_requests [default: all].")
 @admin_options
 @connection_options
 def mock(host: str, port: int, config: str | None, rules: str | None,
-         journal: str | None, admin_token: str | None, insecure: bool, max_connections: int,
-         idle_timeout: float) -> None:
+         journal: str | None, max_requests: int | None, admin_token: str | None,
+         insecure: bool, max_connections: int, idle_timeout: float) -> None:
     """Run mock Spideo under a production WSGI server (waitress)."""
-    settings = mock_config(config, rules, journal, admin_token)
+    settings = mock_config(config, rules, journal, admin_token, max_requests)
     check_exposure(host, settings.admin_token, insecure)
     try:
         server = LiveServer(create_app(settings), host=host, port=port,
@@ -44,7 +47,10 @@ def mock(host: str, port: int, config: str | None, rules: str | None,
     err.print(f"  direct-destination endpoint: POST {server.url}/segment")
     for client, key in settings.clients.items():
         err.print(f"  client {client!r}: apiKey {mask_key(key)}  REST: {server.url}/{client}/...")
-    err.print(f"  rules: {settings.rules.source}; journal: {settings.journal_path or 'memory'}")
+    kept = (f" (the newest {settings.max_requests:,} requests kept)"
+            if settings.max_requests else "")
+    err.print(f"  rules: {settings.rules.source}; journal: {settings.journal_path or 'memory'}"
+              f"{kept}")
     guarded = " (admin token required)" if settings.admin_token else ""
     err.print(f"  contract: {server.url}/openapi.yaml; admin: {server.url}/__admin/health"
               f"{guarded}")

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from simulator.generate.catalog import Catalog, Title
-from simulator.generate.engage import AudienceTracker
+from simulator.generate.engage import EngageTracker
 from simulator.generate.messages import message_times
 from simulator.generate.personas import Device, Persona
 from simulator.generate.profile import Profile
@@ -168,7 +168,7 @@ class ViewerStream:
         self._t, self._syncs = start_ms, 0  # the next session's start; syncs done
         self._viewer_key = persona.index << 32
         self.logged_in = [False] * len(persona.devices)
-        self.audiences = AudienceTracker(profile.engage, persona.user_id, self.rng)
+        self.engage = EngageTracker(profile.engage, persona.user_id, self.rng)
         entries = [t for titles in catalog.entry_points.values() for t in titles]
         self.entries = entries
         self.cum_weights = list(accumulate(persona.tastes.get(t.genre, 1.0) for t in entries))
@@ -343,7 +343,7 @@ class ViewerStream:
             self._track(device, user, "Order Completed", {
                 "order_id": order_id, "total": title.price, "revenue": title.price,
                 "currency": "EUR", "products": [{**self._product(title), "quantity": 1}]}, t)
-            self.audiences.order(t)
+            self.engage.order(t)
         binge = 0
         while True:
             t, completed = self._play(device, user, title, t + rng.randint(*timing.play.ms))
@@ -376,6 +376,7 @@ class ViewerStream:
              if rng.random() < chance), key=lambda mark: mark[0])
         t = self._heartbeats(device, user, title, session_id, t, watched, marks)
         self._end_playback(device, user, title, session_id, content, t, watched, completed)
+        self.engage.watch(t, title.asset_id, title.genre, watched)
         return t + 500, completed
 
     def _start_playback(self, device: Device, user: str | None, title: Title,
@@ -400,7 +401,7 @@ class ViewerStream:
             del started["asset_id"]
         t += self.rng.randint(*self.timing.content_start.ms)
         self._track(device, user, "Video Content Started", started, t)
-        self.audiences.play(t)
+        self.engage.play(t)
         return content, t
 
     def _heartbeats(self, device: Device, user: str | None, title: Title, session_id: str,
@@ -477,7 +478,7 @@ class ViewerStream:
             self._track(device, user, "Video Playback Completed",
                         {"session_id": session_id, "content_asset_id": asset,
                          "position": total, "total_length": total}, t + 200)
-            self.audiences.complete(t)
+            self.engage.complete(t)
         else:
             self._track(device, user, "Video Playback Exited",
                         {"session_id": session_id, "content_asset_id": asset,
@@ -515,7 +516,7 @@ class ViewerStream:
     def _sync(self, at: int, first: bool) -> None:
         if not self.persona.identified or not any(self.logged_in):
             return
-        for message, t in self.audiences.sync(at, first, self._message_id):
+        for message, t in self.engage.sync(at, first, self._message_id):
             self._push(message, t, None)
 
     def start(self) -> float:

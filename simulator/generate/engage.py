@@ -7,7 +7,16 @@ Audience definitions live in the profile (`engage.audiences`), each one of:
   {no_play_within_hours: H, after_playing: B}  no play in the last H hours (B: has played)
 The first sync sends an identify for every member (value true); later syncs send only
 users whose membership changed (true on entry, false on exit). Property names are the
-snake_cased audience names, and each identify carries `context.personas`.
+snake_cased audience names, and each identify carries `context.personas`
+(computation_class "audience").
+
+Computed traits (`engage.traits`) are computed from what the viewer watched, each one of:
+  {watch_minutes_within_hours: H}   whole minutes watched in the last H hours (a number)
+  {top_genre_within_hours: H}       the genre watched longest in the last H hours
+  {last_played_within_hours: H}     the asset id of the last playback in the last H hours
+and synced the same way: the first sync sends every viewer's value, later syncs only the
+values that changed; a value that becomes null (no viewing in the window) is sent as null.
+Their identify calls carry `context.personas` with computation_class "trait".
 """
 
 from __future__ import annotations
@@ -20,7 +29,9 @@ from typing import Any
 
 from simulator.generate.profile import Engage
 
-__all__ = ["AudienceTracker", "snake_case", "sync_times"]
+TraitValue = int | str | None
+
+__all__ = ["EngageTracker", "snake_case", "sync_times"]
 
 HOUR = 3_600_000
 _KINDS = {"completions_within_hours": "completions", "plays_within_hours": "plays",
@@ -57,17 +68,32 @@ def _audiences(engage: Engage) -> list[tuple[str, str, float, int]]:
     return out
 
 
-class AudienceTracker:
-    """One viewer's history, and their membership as of the last sync."""
+def _traits(engage: Engage) -> list[tuple[str, str, float]]:
+    """(property name, computation, window in ms) per computed trait."""
+    out = []
+    for name, trait in engage.traits.items():
+        ((computation, hours),) = trait.computations.items()
+        out.append((snake_case(name), computation, hours * HOUR))
+    return out
+
+
+class EngageTracker:
+    """One viewer's history, their audience membership and trait values as of the last
+    sync."""
 
     def __init__(self, engage: Engage, user_id: str, rng: random.Random) -> None:
         self.engage = engage
         self.user_id = user_id
         self.rng = rng
         self.definitions = _audiences(engage) if engage.enabled else []
+        self.trait_definitions = _traits(engage) if engage.enabled else []
         self.events: dict[str, list[int]] = {"completions": [], "plays": [], "orders": []}
+        # Playbacks as (when watching ended, asset id, genre, seconds watched).
+        self.watched: list[tuple[int, str, str, int]] = []
         self.members: dict[str, bool] = {}
-        self.horizon = max((d[2] for d in self.definitions), default=0)
+        self.values: dict[str, TraitValue] = {}  # as last sent; never sent: null
+        self.horizon = max([d[2] for d in self.definitions]
+                           + [d[2] for d in self.trait_definitions], default=0)
 
     def play(self, t: int) -> None:
         self.events["plays"].append(t)
@@ -78,6 +104,10 @@ class AudienceTracker:
     def order(self, t: int) -> None:
         self.events["orders"].append(t)
 
+    def watch(self, t: int, asset: str, genre: str, seconds: int) -> None:
+        if self.trait_definitions:
+            self.watched.append((t, asset, genre, seconds))
+
     def is_member(self, kind: str, window: float, threshold: int, at: int) -> bool:
         if kind == "lapsed":
             plays = self.events["plays"]
@@ -87,29 +117,54 @@ class AudienceTracker:
         count = sum(1 for t in self.events[kind] if at - window < t <= at)
         return count >= threshold
 
+    def trait_value(self, computation: str, window: float, at: int) -> TraitValue:
+        """A computed trait's value at `at`: null when the window holds no viewing."""
+        seen = [w for w in self.watched if at - window < w[0] <= at]
+        if not seen:
+            return None
+        if computation == "watch_minutes_within_hours":
+            return round(sum(w[3] for w in seen) / 60)
+        if computation == "last_played_within_hours":
+            return seen[-1][1]
+        by_genre: dict[str, int] = {}
+        for _, _, genre, seconds in seen:
+            by_genre[genre] = by_genre.get(genre, 0) + seconds
+        return max(by_genre, key=lambda genre: (by_genre[genre], genre))
+
     def sync(self, at: int, first: bool,
              message_id: Callable[[], str]) -> Iterator[tuple[dict[str, Any], int]]:
         """The identify messages of one sync, with the time each is sent."""
-        for kind in self.events:  # forget what no audience can see any more
-            self.events[kind] = [t for t in self.events[kind] if t > at - self.horizon - HOUR
-                                 ] if self.horizon else self.events[kind]
+        if self.horizon:  # forget what no audience or trait can see any more
+            oldest = at - self.horizon - HOUR
+            for kind in self.events:
+                self.events[kind] = [t for t in self.events[kind] if t > oldest]
+            self.watched = [w for w in self.watched if w[0] > oldest]
         for key, kind, window, threshold in self.definitions:
             now = self.is_member(kind, window, threshold, at)
             before = self.members.get(key, False)
             self.members[key] = now
             if (first and now) or (not first and now != before):
-                yield self._identify(key, now, message_id()), at + self.rng.randint(
+                yield self._identify(key, now, "audience", message_id()), at + self.rng.randint(
+                    1_000, 15 * 60_000)
+        for key, computation, window in self.trait_definitions:
+            value = self.trait_value(computation, window, at)
+            if value != self.values.get(key):  # the first sync: every value there is
+                self.values[key] = value
+                yield self._identify(key, value, "trait", message_id()), at + self.rng.randint(
                     1_000, 15 * 60_000)
 
-    def _identify(self, key: str, value: bool, message_id: str) -> dict[str, Any]:
+    def _identify(self, key: str, value: bool | TraitValue, computation_class: str,
+                  message_id: str) -> dict[str, Any]:
         space = self.engage.space_id
-        computation = "aud_" + hashlib.sha1(f"{space}:{key}".encode()).hexdigest()[:12]
+        prefix = "aud_" if computation_class == "audience" else "trt_"
+        computation = prefix + hashlib.sha1(f"{space}:{key}".encode()).hexdigest()[:12]
         return {
             "type": "identify", "userId": self.user_id, "traits": {key: value},
             "messageId": f"personas_{message_id}",
             "context": {
                 "library": {"name": "unknown", "version": "unknown"},
-                "personas": {"computation_class": "audience", "computation_id": computation,
+                "personas": {"computation_class": computation_class,
+                             "computation_id": computation,
                              "computation_key": key, "namespace": f"spa:{space}",
                              "space_id": space},
             },

@@ -32,6 +32,7 @@ __all__ = [
     "Sessions",
     "Span",
     "Timing",
+    "Trait",
     "default_profile",
     "fault_profile_names",
     "load_faults",
@@ -42,7 +43,7 @@ Probability = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
 # Maps whose keys the user chooses: a profile replaces them whole instead of merging.
-_FREE_FORM = ("engage.audiences", "catalog.kinds", "population.device_mix")
+_FREE_FORM = ("engage.audiences", "engage.traits", "catalog.kinds", "population.device_mix")
 
 
 class ProfileError(SpideoSimError, ValueError):
@@ -183,12 +184,38 @@ class Audience(_Section, frozen=True):
             ("no_play_within_hours", self.no_play_within_hours)) if hours is not None}
 
 
+class Trait(_Section, frozen=True):
+    """One Engage computed trait: exactly one computation over the last hours of viewing.
+
+    watch_minutes_within_hours: whole minutes watched (a number); top_genre_within_hours:
+    the genre watched longest (a string); last_played_within_hours: the asset id of the
+    last playback (a string). With no viewing in the window the value is null."""
+
+    watch_minutes_within_hours: Positive | None = None
+    top_genre_within_hours: Positive | None = None
+    last_played_within_hours: Positive | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.computations) != 1:
+            raise ValueError("a trait needs exactly one of watch_minutes_within_hours, "
+                             "top_genre_within_hours, last_played_within_hours")
+
+    @property
+    def computations(self) -> dict[str, float]:
+        """The computation(s) set: name -> window in hours."""
+        return {name: hours for name, hours in (
+            ("watch_minutes_within_hours", self.watch_minutes_within_hours),
+            ("top_genre_within_hours", self.top_genre_within_hours),
+            ("last_played_within_hours", self.last_played_within_hours)) if hours is not None}
+
+
 class Engage(_Section, frozen=True):
     enabled: bool
     space_id: str
     first_sync_after_hours: Annotated[float, msgspec.Meta(ge=0)]
     sync_every_hours: Span
     audiences: dict[str, Audience]
+    traits: dict[str, Trait] = {}
 
 
 class Profile(_Section, frozen=True):

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from mock_spideo.http import admin as admin_api
 from mock_spideo.http import faults as http_faults
 from tests.mock_spideo.openapi_check import assert_conforms
 
@@ -75,10 +76,63 @@ def test_problems_and_requests_filter_by_user(mock_spideo):
 
 @pytest.mark.parametrize("listing", ["interactions", "requests", "problems",
                                      "user-properties"])
-@pytest.mark.parametrize("query", [f"skip={2**63}", f"limit={2**63}", "limit=-1", "skip=x"])
+@pytest.mark.parametrize("query", [f"skip={2**63}", f"limit={2**63}", "limit=-1", "skip=x",
+                                   "limit=0", "limit=1001", f"after={2**63}", "after=-1"])
 def test_out_of_range_paging_is_400_not_500(mock_spideo, listing, query):
     reply = admin(mock_spideo, "GET", f"/{listing}?{query}")
     assert (reply.status, reply.code) == (400, "bad_query")
+    assert reply.body["message"]
+
+
+@pytest.mark.parametrize("listing", ["interactions", "requests", "problems",
+                                     "user-properties"])
+def test_a_limit_above_the_maximum_is_refused_not_cut(mock_spideo, listing):
+    assert admin(mock_spideo, "GET", f"/{listing}?limit={admin_api.MAX_PAGE}").status == 200
+    reply = admin(mock_spideo, "GET", f"/{listing}?limit={admin_api.MAX_PAGE + 1}")
+    assert (reply.status, reply.code) == (400, "bad_query")
+    assert f"must be 1 to {admin_api.MAX_PAGE}" in reply.body["message"]
+
+
+# One message per row of each listing, the row naming the message's user.
+LISTED = {
+    "requests": ("requests", PLAY),
+    "interactions": ("interactions", PLAY),
+    "problems": ("problems", {**PLAY, "properties": {}}),
+    "user-properties": ("user_properties", {"type": "identify", "traits": {"vip": True}}),
+}
+
+
+@pytest.mark.parametrize("listing", list(LISTED))
+def test_every_listing_answers_bounded_pages_a_client_walks_with_next(mock_spideo, listing):
+    key, message = LISTED[listing]
+    total = 2 * admin_api.PAGE_SIZE + 5
+    for n in range(total):
+        mock_spideo.send({**message, "userId": f"u{n}"})
+    page = admin(mock_spideo, "GET", f"/{listing}").body
+    sizes, users = [], []
+    while True:
+        sizes.append(len(page[key]))
+        users += [row["user_id"] for row in page[key]]
+        if page["next"] is None:
+            break
+        assert page["next"].startswith(f"/__admin/{listing}?")
+        page = mock_spideo.request("GET", page["next"]).body
+    assert sizes == [admin_api.PAGE_SIZE, admin_api.PAGE_SIZE, 5]
+    assert users == [f"u{n}" for n in range(total)], "every row once, in order"
+
+
+def test_the_next_page_keeps_the_filters_and_the_limit(mock_spideo):
+    for n in range(7):
+        mock_spideo.send({**PLAY, "userId": "u1" if n % 2 else "u2",
+                          "properties": {"asset_id": f"a{n}"}})
+    first = admin(mock_spideo, "GET", "/interactions?user=u2&limit=2&skip=1").body
+    assert [i["content_id"] for i in first["interactions"]] == ["a2", "a4"]
+    assert (first["count"], first["skip"], first["limit"]) == (2, 1, 2)
+    second = admin(mock_spideo, "GET", first["next"].removeprefix("/__admin")).body
+    assert [i["content_id"] for i in second["interactions"]] == ["a6"]
+    assert second["next"] is None
+    after = first["interactions"][-1]["id"]
+    assert first["next"] == f"/__admin/interactions?user=u2&after={after}&limit=2"
 
 
 def test_problems_and_stats(mock_spideo):

@@ -505,11 +505,22 @@ def forwarded(traits, rules=None, context=None):
     return {p.name: p.value for p in map_message(message, rules).user_properties}
 
 
-def test_traits_forward_booleans_whole_and_finite_numbers_and_short_text():
+def test_traits_forward_booleans_whole_and_finite_numbers_short_text_and_null():
     assert forwarded({"b": False, "i": 0, "f": 2.5, "s": "x" * 64, "long": "x" * 65,
                       "nan": float("nan"), "inf": float("inf"), "-inf": float("-inf"),
                       "none": None, "list": [1], "dict": {"a": 1}, "": "empty name",
-                      3: "not text"}) == {"b": False, "i": 0, "f": 2.5, "s": "x" * 64}
+                      3: "not text"}) == {"b": False, "i": 0, "f": 2.5, "s": "x" * 64,
+                                          "none": None}
+
+
+def test_a_computed_trait_that_becomes_null_is_recorded_as_null():
+    message = {"type": "identify", "userId": "u", "traits": {"favourite_genre": None},
+               "context": {"personas": {"computation_class": "trait",
+                                        "computation_key": "favourite_genre"}}}
+    result = map_message(message)
+    assert result.outcome == "recorded"
+    assert [(p.name, p.value, p.source) for p in result.user_properties] == [
+        ("favourite_genre", None, "engage")]
 
 
 def test_the_string_limit_comes_from_the_rules():

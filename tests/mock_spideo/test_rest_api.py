@@ -75,6 +75,20 @@ def test_user_properties_show_on_the_user(mock_spideo):
     assert call(mock_spideo, "GET", "/users/u1").body["properties"] == {"binge_watchers": False}
 
 
+def test_a_computed_trait_that_becomes_null_reads_null_through_rest_and_admin(mock_spideo):
+    personas = {"personas": {"computation_class": "trait",
+                             "computation_key": "total_watch_minutes_30_days"}}
+    for minutes in (120, None):
+        assert mock_spideo.send({"type": "identify", "userId": "u1", "context": personas,
+                                 "traits": {"total_watch_minutes_30_days": minutes}}).status == 200
+    assert call(mock_spideo, "GET", "/users/u1").body["properties"] == {
+        "total_watch_minutes_30_days": None}
+    listed = mock_spideo.request("GET", "/__admin/user-properties?user=u1")
+    assert_conforms("GET", "/__admin/user-properties?user=u1", listed.status, listed.body)
+    assert [(r["value"], r["source"]) for r in listed.body["user_properties"]] == [
+        (120, "engage"), (None, "engage")]
+
+
 @pytest.mark.parametrize("user", ["a/b", "ünï cödé", "100% sure?", "x&y=z#frag", "a\nb",
                                   "interactions", "users", "content"])
 def test_ids_are_any_utf8_percent_encoded(mock_spideo, user):

@@ -33,6 +33,10 @@ def test_free_form_maps_are_replaced_whole(tmp_path):
     ("sessions: {diurnal: [1, 2]}\n", "length >= 24"),
     ("engage: {audiences: {both: {plays_within_hours: 1, orders_within_hours: 2}}}\n",
      "exactly one of"),
+    ("engage: {traits: {t: {top_genre_within_hours: 1, last_played_within_hours: 2}}}\n",
+     "engage.traits[...]: a trait needs exactly one of"),
+    ("engage: {traits: {t: {watch_minutes_within_hours: 0}}}\n",
+     "engage.traits[...].watch_minutes_within_hours: Expected `float` > 0.0"),
 ])
 def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, words):
     path = write(tmp_path, text)
