@@ -33,8 +33,10 @@ $(NODE_STAMP): $(ORACLE)/package.json $(ORACLE)/package-lock.json
 simulate: install
 	$(VENV)/bin/spideo-sim simulate $(ARGS)
 
+# Across the cores (pytest-xdist; each worker starts its own servers on free ports); the
+# long tests are stolen by whichever worker is free. One file: pytest -q PATH.
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 contract: install
 	$(PY) -m pytest -q scenarios

@@ -22,7 +22,6 @@ import heapq
 import itertools
 import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -254,20 +253,27 @@ class Deliverer:
                 settle(journey, self._attempt(journey))
             return ledger
         in_flight: set[Future[Outcome | float]] = set()
-        unsettled = [0]  # attempts submitted whose result is not settled yet (under lock)
+        attempts = threading.Condition()
+        unsettled = [0]  # attempts submitted whose result is not settled yet
 
         def settled(future: Future[Outcome | float], journey: _Journey) -> None:
-            finished(future, journey)
-            with lock:
+            finished(future, journey)  # a retry is queued before the attempt counts as done
+            with attempts:
                 unsettled[0] -= 1
+                attempts.notify_all()
 
-        def busy() -> bool:
-            with lock:
-                return unsettled[0] > 0
+        def awaited() -> bool:
+            """False when no attempt is in flight; else wait for one to settle (or a
+            moment: a queued retry may fall due meanwhile), and True."""
+            with attempts:
+                if unsettled[0] == 0:
+                    return False
+                attempts.wait(timeout=0.05)
+                return True
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="delivery") as pool:
-            for journey in self._schedule(stream, retries, started, busy):
-                with lock:
+            for journey in self._schedule(stream, retries, started, awaited):
+                with attempts:
                     unsettled[0] += 1
                 future = pool.submit(self._attempt, journey)
                 future.add_done_callback(partial(settled, journey=journey))
@@ -277,11 +283,11 @@ class Deliverer:
         return ledger
 
     def _schedule(self, stream: Iterator[Any], retries: _RetryQueue,
-                  started: Callable[[Any], _Journey | None], busy: Callable[[], bool]
+                  started: Callable[[Any], _Journey | None], awaited: Callable[[], bool]
                   ) -> Iterator[_Journey]:
         """The attempts to make, in order: a retry once it is due, else the stream's next
         message; once the stream is done, the retries as they fall due (waiting for
-        them, or for attempts still `busy`, which may queue more)."""
+        them, or for attempts in flight, which may queue more: `awaited`)."""
         exhausted = False
         while True:
             due = retries.pop_due(self.clock.now())
@@ -293,8 +299,8 @@ class Deliverer:
                     exhausted = True
                 elif (journey := started(message)) is not None:
                     yield journey
-            elif busy():
-                time.sleep(0.005)  # an attempt in flight may still queue a retry
+            elif awaited():
+                continue
             elif retries:
                 self.clock.sleep(retries.next_due() - self.clock.now(), self.interrupt)
                 if self.interrupt is not None and self.interrupt.is_set():

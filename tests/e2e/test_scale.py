@@ -75,9 +75,12 @@ def test_ctrl_c_stops_every_shard_and_reports_what_was_done(tmp_path, jobs):
     process = subprocess.Popen(
         [SPIDEO_SIM, "simulate", "--users", "400", "--jobs", jobs, "--out", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(6)
+    started = process.stderr.readline()  # the command has parsed its options and begun
+    assert started.startswith("Simulating"), started
+    time.sleep(3)  # delivering by now: the shards take about a second to start
     os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=120)
+    err = started + err
     assert process.returncode == 130, out + err
     assert "Traceback" not in out + err
     assert "Result: INTERRUPTED by Ctrl-C" in out and "Conservation: OK" in out
