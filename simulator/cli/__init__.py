@@ -6,6 +6,7 @@ import click
 
 from simulator.cli.export import export
 from simulator.cli.generate import generate
+from simulator.cli.load import load
 from simulator.cli.mapping import mapping
 from simulator.cli.mock import mock
 from simulator.cli.scenario import scenario
@@ -21,5 +22,5 @@ def main() -> None:
     """See, before production, what Spideo records from your Segment tracking."""
 
 
-for command in (generate, mock, simulate, serve, export, mapping, scenario):
+for command in (generate, mock, simulate, serve, load, export, mapping, scenario):
     main.add_command(command)
