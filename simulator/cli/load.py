@@ -14,6 +14,7 @@ from rich.console import Console
 
 from mock_spideo import SpideoSimError, mask_key
 from simulator.cli.common import err, fail, stream_options
+from simulator.deliver import RetryPolicy
 from simulator.deliver.target import SetupError, TargetUrl, probe
 
 EXIT_CODES = """\b
@@ -105,7 +106,8 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
         fail("give --target URL: the endpoint under load (e.g. http://127.0.0.1:8787)")
     try:
         url = TargetUrl.parse(target)
-        probe(url, api_key, client)
+        probe(url, api_key, client,  # an outage may have begun: a retryable answer will do
+              tolerate=RetryPolicy.retryable if shape == "outage" else None)
     except SetupError as exc:
         fail(str(exc))
     from simulator.load.plan import LoadPlan
