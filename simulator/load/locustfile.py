@@ -197,7 +197,7 @@ class SegmentShape(LoadTestShape):
             weights = _weights(plan)
             hour = int(24 * (run_time % plan.period_s) / plan.period_s)
             users = max(1, math.ceil(plan.rate * weights[hour] / plan.user_rate))
-        return users, float(max(users, 1))
+        return users, float(max(users, 100))  # every user at once
 
 
 _WEIGHTS: dict[LoadPlan, list[float]] = {}
