@@ -22,7 +22,6 @@ import it only in a process that runs Locust.
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from argparse import Namespace
@@ -192,11 +191,8 @@ class SegmentShape(LoadTestShape):
         if plan is None or state.finished() or (
                 state.run_time_s is not None and run_time >= state.run_time_s):
             return None
-        users = plan.locust_users()
-        if plan.shape == "diurnal":
-            weights = _weights(plan)
-            hour = int(24 * (run_time % plan.period_s) / plan.period_s)
-            users = max(1, math.ceil(plan.rate * weights[hour] / plan.user_rate))
+        weights = _weights(plan) if plan.shape == "diurnal" else None
+        users = plan.locust_users(run_time, weights)
         return users, float(max(users, 100))  # every user at once
 
 

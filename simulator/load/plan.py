@@ -67,9 +67,17 @@ class LoadPlan:
         """How many messages of the stream this shard sends (None: all of them)."""
         return share(self.messages, self.shard)
 
-    def locust_users(self) -> int:
-        """Locust users that send `rate` messages a second between them."""
-        return max(1, math.ceil(self.rate / self.user_rate))
+    def locust_users(self, elapsed_s: float = 0.0,
+                     weights: list[float] | None = None) -> int:
+        """Locust users that send the shape's rate between them, `elapsed_s` into the run:
+        `rate` (steady, outage, engage-sync), or for diurnal `rate` times the weight of the
+        hour that `elapsed_s` falls in, one simulated day per `period_s` (`weights`: the
+        profile's, the peak hour 1.0; see diurnal_weights)."""
+        rate = self.rate
+        if self.shape == "diurnal":
+            curve = weights if weights is not None else self.diurnal_weights()
+            rate *= curve[int(24 * (elapsed_s % self.period_s) / self.period_s)]
+        return max(1, math.ceil(rate / self.user_rate))
 
     def diurnal_weights(self) -> list[float]:
         """The profile's sessions per hour of the day, the peak hour 1.0."""

@@ -21,6 +21,7 @@ from locust.exception import RPCError
 from locust.runners import MasterRunner, Runner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
+from simulator.deliver import RetryPolicy
 from simulator.load.conservation import Conservation, check_conservation
 from simulator.load.locustfile import SegmentShape, SegmentUser, state_of, wait_for_tallies
 from simulator.load.plan import LoadPlan
@@ -66,8 +67,11 @@ def _environment(plan: LoadPlan | None, run_time_s: float | None) -> Environment
     parser = argument_parser.get_empty_argument_parser()
     argument_parser.setup_parser_arguments(parser)
     options = parser.parse_args(args=[])  # Locust's defaults; not headless: the shape stops
+    # At the stop, an attempt in flight ends (up to its timeout) and is counted: one cut
+    # off would be in the mock's journal but in no tally.
     environment = Environment(user_classes=[SegmentUser], shape_class=SegmentShape(),
-                              events=events, host="http://127.0.0.1", parsed_options=options)
+                              events=events, host="http://127.0.0.1", parsed_options=options,
+                              stop_timeout=RetryPolicy().timeout_s + 5)
     state = state_of(environment)
     state.plan, state.run_time_s = plan, run_time_s
     return environment
@@ -111,7 +115,6 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
         if isinstance(runner, MasterRunner):
             _wait_for_workers(runner, expect_workers, wait_workers_s, children)
         started = time.monotonic()
-        since = time.time()
         runner.start_shape()
         if runner.shape_greenlet is not None:
             runner.shape_greenlet.join()
@@ -121,7 +124,7 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
         result = LoadResult(plan, state.tally(), _stats(environment), seconds=seconds,
                             workers=len(state.workers), complete=complete)
         if base is not None:
-            result.conservation = check_conservation(base, plan.client, result.tally, since,
+            result.conservation = check_conservation(base, plan.client, result.tally,
                                                      admin_token)
         return result
     finally:
@@ -129,11 +132,12 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
             writing.kill()
             writer.close_files()
         runner.quit()
-        for child in children:
-            try:
-                child.wait(timeout=15)
+        for child in children:  # their tallies are in; a worker that stopped waits for
+            try:                # stop_timeout before it reads the quit
+                child.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
-                child.kill()
+                child.terminate()
+                child.wait(timeout=10)
         if web_ui is not None and on_web is None:
             web_ui.stop()
 

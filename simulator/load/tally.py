@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +34,9 @@ class Tally:
     ledger: Ledger = field(default_factory=Ledger)
     accepted: int = 0  # distinct messageIds answered 2xx
     accepted_digest: int = 0
-    # This process's accepted messageIds (their hashes): a device's resent duplicate has
-    # its original's messageId, and both are the same viewer's, so in the same process.
+    # The accepted messageIds' hashes (8 bytes each on the way to the master): a device's
+    # resent duplicate has its original's messageId, and both are the same viewer's, so
+    # they are counted once, in the same process.
     accepted_ids: set[int] = field(default_factory=set, repr=False)
     unfinished: int = 0  # messages still waiting to retry, or in flight, when the run stopped
     backlog_peak: int = 0  # most messages waiting to retry at once
@@ -71,10 +73,10 @@ class Tally:
             ledger[name] = {str(k): v for k, v in ledger[name].items()}
         ledger["examples"] = dict(ledger["examples"])
         ledger["setup_settings"] = dict(ledger["setup_settings"])
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-               if f.name != "accepted_ids"}
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["ledger"] = ledger
-        out["accepted_digest"] = str(self.accepted_digest)  # > 2**63 does not travel
+        out["accepted_digest"] = str(self.accepted_digest)
+        out["accepted_ids"] = array("Q", self.accepted_ids).tobytes()  # 8 bytes each
         return out
 
     @classmethod
@@ -86,11 +88,15 @@ class Tally:
         tally = cls(**{k: v for k, v in data.items() if k != "ledger"})
         tally.ledger = Ledger(**raw)
         tally.accepted_digest = int(data["accepted_digest"])
+        ids = array("Q")
+        ids.frombytes(data["accepted_ids"])
+        tally.accepted_ids = set(ids)
         return tally
 
     def merge(self, other: Tally) -> None:
         """Add another process's account to this one."""
         self.ledger.merge(other.ledger)
+        self.accepted_ids |= other.accepted_ids
         self.accepted += other.accepted
         self.accepted_digest = (self.accepted_digest + other.accepted_digest) & _MASK
         self.unfinished += other.unfinished

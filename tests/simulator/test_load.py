@@ -2,6 +2,7 @@
 would (a separate process; Locust patches the standard library, so never in pytest's),
 against mock Spideo served here on a free loopback port."""
 
+import math
 import subprocess
 import threading
 from collections import Counter
@@ -46,7 +47,7 @@ def test_a_master_and_two_local_workers_conserve_a_fixed_number_of_messages(mock
     first_sights = {r["message_id"] for r in journal.requests()
                     if r["outcome"] in ("recorded", "ignored")
                     and not r["message_id"].startswith("setup-")}
-    assert f"the {len(first_sights)} messages accepted are in the journal" in done.stdout
+    assert f"the {len(first_sights)} messages accepted are each in the journal" in done.stdout
     assert len(first_sights) > 300  # 400 sent, less those filtered and resent duplicates
     assert journal.doubled_interactions() == 0
 
@@ -148,3 +149,27 @@ def test_a_wrong_api_key_names_the_option(mock):
     done = load(mock.url, "--api-key", "nope", "--messages", "5")
     assert done.returncode == 1
     assert "--api-key" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_shapes_set_the_users_from_the_rate_and_the_diurnal_curve():
+    plan = LoadPlan("http://x/segment", "k", "c", rate=100, user_rate=10)
+    assert plan.locust_users(0) == plan.locust_users(1000) == 10
+    diurnal = LoadPlan("http://x/segment", "k", "c", rate=100, user_rate=10,
+                       shape="diurnal", period_s=24)
+    weights = diurnal.diurnal_weights()
+    assert max(weights) == 1.0 and min(weights) < 0.5  # the profile's evening peak, night low
+    peak, trough = weights.index(1.0), weights.index(min(weights))
+    assert diurnal.locust_users(peak + 0.5) == 10  # one simulated hour per second
+    assert diurnal.locust_users(trough + 0.5) == max(1, math.ceil(100 * min(weights) / 10))
+    assert diurnal.locust_users(24 + peak + 0.5) == 10  # the next day
+
+
+def test_a_second_run_of_the_same_stream_still_conserves(mock):
+    """Run twice with the same seed: the second run's messages are all duplicates of the
+    first's, and each accepted message is still in the journal exactly once."""
+    for _ in range(2):
+        done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "5", "--messages",
+                    "120", "--rate", "300")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "conservation: OK" in done.stdout
+    assert "duplicate_message: " in done.stdout
