@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -144,11 +143,8 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
                   f"{csv_prefix}_exceptions.csv, {csv_prefix}_stats_history.csv")
     if web:
         err.print(f"Locust's UI stays up at http://{web_host}:{web_port}/  (Ctrl-C stops it)")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            err.print("stopped")
+        run.wait_for_ctrl_c()
+        err.print("stopped")
     conservation = result.conservation
     sys.exit(4 if (conservation is not None and not conservation.ok) or not result.complete
              else 0)

@@ -7,6 +7,8 @@ Importing this module imports Locust (gevent's patching): only `spideo-sim load`
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,7 +29,8 @@ from simulator.load.locustfile import SegmentShape, SegmentUser, state_of, wait_
 from simulator.load.plan import LoadPlan
 from simulator.load.tally import Tally
 
-__all__ = ["LoadError", "LoadResult", "Role", "Stat", "run_load", "run_worker"]
+__all__ = ["LoadError", "LoadResult", "Role", "Stat", "ctrl_c_in_main", "run_load",
+           "run_worker", "wait_for_ctrl_c"]
 
 Role = Literal["local", "master"]
 # A local worker: an interpreter that imports Locust first (see simulator.cli.load).
@@ -85,6 +88,7 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
              on_web: object = None) -> LoadResult:
     """Run the plan to its end (every message's outcome, the message limit, or the run
     time) and account for it; with `base`, check conservation against the mock there."""
+    ctrl_c_in_main()
     environment = _environment(plan, run_time_s)
     children: list[subprocess.Popen[bytes]] = []
     runner: Runner
@@ -108,8 +112,10 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
         writing = gevent.spawn(writer.stats_writer)
     web_ui = None
     if web is not None:
-        web_ui = environment.create_web_ui(host=web[0], port=web[1])
-        web_ui.start()
+        # Locust's UI parses sys.argv as Locust's own command line: ours was parsed already
+        sys.argv = sys.argv[:1]
+        _check_free(*web)
+        web_ui = environment.create_web_ui(host=web[0], port=web[1])  # serving already
     events.init.fire(environment=environment, runner=runner, web_ui=web_ui)
     try:
         if isinstance(runner, MasterRunner):
@@ -140,6 +146,37 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
                 child.wait(timeout=10)
         if web_ui is not None and on_web is None:
             web_ui.stop()
+
+
+_CTRL_C: list[object] = []  # the handler, once set
+
+
+def ctrl_c_in_main() -> None:
+    """Ctrl-C raises KeyboardInterrupt in the calling (main) greenlet, not in whichever
+    greenlet happens to run (a user's, or the web UI's in the middle of an answer)."""
+    if not _CTRL_C:
+        main = gevent.getcurrent()
+        _CTRL_C.append(gevent.signal_handler(signal.SIGINT,
+                                             lambda: main.throw(KeyboardInterrupt())))
+
+
+def wait_for_ctrl_c() -> None:
+    """Serve (the web UI) until Ctrl-C."""
+    ctrl_c_in_main()
+    try:
+        gevent.sleep(10**9)
+    except KeyboardInterrupt:
+        return
+
+
+def _check_free(host: str, port: int) -> None:
+    """Fail in one line on a busy --web-port (Locust would only log it, in a greenlet)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise LoadError(f"Locust's web UI cannot listen on {host}:{port}: "
+                        f"{exc.strerror or exc}; choose another --web-port") from None
 
 
 def _wait_for_workers(runner: MasterRunner, expected: int, seconds: float,

@@ -173,3 +173,37 @@ def test_a_second_run_of_the_same_stream_still_conserves(mock):
         assert done.returncode == 0, done.stdout + done.stderr
         assert "conservation: OK" in done.stdout
     assert "duplicate_message: " in done.stdout
+
+
+def test_web_serves_locusts_ui_during_the_run_and_after_until_ctrl_c(mock):
+    import os
+    import signal
+
+    import urllib3
+
+    from tests.support.processes import free_port, wait_for
+    port = free_port()
+    process = subprocess.Popen(
+        [SPIDEO_SIM, "load", "--target", mock.url, "--users", "20", "--days", "0.5",
+         "--seed", "6", "--messages", "100", "--rate", "200", "--web", "--web-port",
+         str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
+    lines = []
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process)
+        for line in process.stdout:
+            lines.append(line)
+            if "Locust's UI stays up at" in line:
+                break
+        stats = urllib3.request("GET", f"http://127.0.0.1:{port}/stats/requests", timeout=5)
+        assert stats.status == 200
+        names = {entry["name"] for entry in stats.json()["stats"]}
+        assert "identify" in names or any(name.startswith("track ") for name in names)
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=20)
+    output = "".join(lines) + rest
+    assert process.returncode == 0, output
+    assert "conservation: OK" in output and "stopped" in rest
+    assert "Traceback" not in output
