@@ -186,9 +186,9 @@ class SegmentShape(LoadTestShape):
     def tick(self) -> tuple[int, float] | None:
         assert self.runner is not None  # Locust sets it before the first tick
         state = state_of(self.runner.environment)
-        plan = state.plan
+        plan = _plan(self.runner.environment)  # `locust -f`: from the options, at the 1st tick
         run_time = self.get_run_time()
-        if plan is None or state.finished() or (
+        if state.finished() or (
                 state.run_time_s is not None and run_time >= state.run_time_s):
             return None
         weights = _weights(plan) if plan.shape == "diurnal" else None

@@ -207,3 +207,52 @@ def test_web_serves_locusts_ui_during_the_run_and_after_until_ctrl_c(mock):
     assert process.returncode == 0, output
     assert "conservation: OK" in output and "stopped" in rest
     assert "Traceback" not in output
+
+
+def test_the_locustfile_runs_under_plain_locust_with_a_master_and_two_workers(mock):
+    """Teams with their own Locust setup: `locust -f` on the packaged locustfile, master
+    and workers, sends each shard's share of the messages, nothing twice."""
+    import os
+    from pathlib import Path
+
+    import simulator.load
+    from tests.support.processes import free_port
+    locust = str(Path(SPIDEO_SIM).with_name("locust"))
+    port = str(free_port())
+    # its path only: importing it would import Locust, which patches this process for gevent
+    common = ["-f", str(Path(simulator.load.__file__).with_name("locustfile.py"))]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    master = subprocess.Popen(
+        [locust, *common, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+         port, "--expect-workers", "2", "--headless", "--host", mock.url, "--spideo-viewers",
+         "20", "--spideo-days", "0.5", "--spideo-seed", "8", "--spideo-messages", "100",
+         "--spideo-rate", "200"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env=env)
+    workers = [subprocess.Popen([locust, *common, "--worker", "--master-host", "127.0.0.1",
+                                 "--master-port", port], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env) for _ in range(2)]
+    try:
+        output, _ = master.communicate(timeout=60)
+    finally:
+        for worker in workers:
+            worker.wait(timeout=30)
+    assert master.returncode == 0, output
+    expected: Counter = Counter()
+    for index in range(2):
+        stream = Simulation.from_options(users=20, days=0.5, seed=8,
+                                         shard=Shard(index, 2)).messages()
+        taken = [next(stream) for _ in range(share(100, Shard(index, 2)))]
+        expected.update(m["messageId"] for m in taken if route(m) is None)
+    assert segment_ids(mock) == expected
+
+
+def test_only_a_load_process_imports_locust():
+    """Locust patches the standard library for gevent when imported: the command line,
+    and the load modules that need no Locust, must not import it."""
+    import sys
+    check = ("import sys, simulator.cli, simulator.load.plan, simulator.load.feeder, "
+             "simulator.load.tally, simulator.load.conservation; "
+             "print(sorted({'locust', 'gevent'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
