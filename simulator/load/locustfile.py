@@ -112,7 +112,7 @@ class _LocustTransport:
                 response.success()
             else:
                 response.failure(f"HTTP {status}" if status else f"no answer: {response.error}")
-            data = response.content or b"" if status else b""
+            data = (response.content or b"") if status else b""
             retry_after = response.headers.get("Retry-After") if status else None
         if not status:
             raise TransportError(f"no answer: {response.error}")
@@ -129,7 +129,6 @@ class SegmentUser(FastHttpUser):
 
     host = "http://127.0.0.1"  # each request names the plan's endpoint in full
     network_timeout = connection_timeout = RetryPolicy().timeout_s
-    insecure = False
 
     def on_start(self) -> None:
         state = state_of(self.environment)
@@ -156,9 +155,10 @@ class SegmentUser(FastHttpUser):
         while (journey := feeder.due_retry()) is not None:
             self._attempt(journey)
         message = feeder.next_message()
-        if message is None:
+        if message is None:  # the shard is sent: wait for the retries, or report done
             if feeder.done:
                 _report_done(self.environment)
+            gevent.sleep(0.05)
             return
         started = self.deliverer.start(message)
         if isinstance(started, Outcome):  # filtered: Segment would not send it
@@ -192,7 +192,8 @@ class SegmentShape(LoadTestShape):
                 state.run_time_s is not None and run_time >= state.run_time_s):
             return None
         weights = _weights(plan) if plan.shape == "diurnal" else None
-        users = plan.locust_users(run_time, weights)
+        # a user per worker at least: a worker with none would never send its shard
+        users = max(plan.locust_users(run_time, weights), len(state.workers))
         return users, float(max(users, 100))  # every user at once
 
 

@@ -72,9 +72,10 @@ def test_conservation_fails_when_the_journal_lost_accepted_messages(mock):
 def test_the_workers_shards_are_disjoint_and_together_the_whole_stream(mock):
     """No --messages: every worker sends its whole shard; the mock saw each message of
     the stream exactly as often as the stream has it (a device's resent duplicates
-    included), no more: nothing twice, nothing missing."""
+    included), no more: nothing twice, nothing missing. One Locust user for two workers:
+    each worker still gets one, or its shard would never be sent."""
     done = load(mock.url, "--users", "5", "--days", "0.2", "--seed", "3", "--rate", "600",
-                "--local-workers", "2")
+                "--user-rate", "600", "--local-workers", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     stream = Simulation.from_options(users=5, days=0.2, seed=3).messages()
     expected = Counter(m["messageId"] for m in stream if route(m) is None)
