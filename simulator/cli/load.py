@@ -15,6 +15,8 @@ from mock_spideo import SpideoSimError, mask_key
 from simulator.cli.common import err, fail, stream_options
 from simulator.deliver import RetryPolicy
 from simulator.deliver.target import SetupError, TargetUrl, probe
+from simulator.generate import ProfileError
+from simulator.generate.stream import Simulation
 
 EXIT_CODES = """\b
 Exit codes: 0 the run ended and (against the mock) conservation holds; 1 the setup is
@@ -103,6 +105,11 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
         return
     if not target:
         fail("give --target URL: the endpoint under load (e.g. http://127.0.0.1:8787)")
+    try:  # the stream's options, checked here rather than in every worker
+        Simulation.from_options(users=users, days=days, seed=seed, start=start,
+                                profile=profile)
+    except (ProfileError, ValueError) as exc:
+        fail(str(exc))
     try:
         url = TargetUrl.parse(target)
         probe(url, api_key, client,  # an outage may have begun: a retryable answer will do
@@ -145,6 +152,9 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
         err.print(f"Locust's UI stays up at http://{web_host}:{web_port}/  (Ctrl-C stops it)")
         run.wait_for_ctrl_c()
         err.print("stopped")
+    if result.tally.ledger.sent == 0:
+        fail("no message was sent: the stream has none for these options (engage-sync "
+             "sends only Engage identifies: does the profile define audiences?)")
     conservation = result.conservation
     sys.exit(4 if (conservation is not None and not conservation.ok) or not result.complete
              else 0)
@@ -152,7 +162,8 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
 
 def _worker(master_host: str, master_port: int) -> None:
     run = _locust()
-    err.print(f"Locust worker of the master at {master_host}:{master_port}")
+    err.print(f"Locust worker: waiting for the master at {master_host}:{master_port} (up to "
+              "5 minutes), then for its runs")
     try:
         run.run_worker(master_host, master_port)
     except run.LoadError as exc:

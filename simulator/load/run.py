@@ -107,8 +107,13 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
         runner = environment.create_local_runner()
     writer, writing = None, None
     if csv_prefix:
-        Path(csv_prefix).parent.mkdir(parents=True, exist_ok=True)
-        writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, csv_prefix, False)
+        try:
+            Path(csv_prefix).parent.mkdir(parents=True, exist_ok=True)
+            writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, csv_prefix, False)
+        except OSError as exc:
+            runner.quit()
+            raise LoadError(f"cannot write Locust's CSV files at --csv {csv_prefix}: "
+                            f"{exc.strerror or exc}") from None
         writing = gevent.spawn(writer.stats_writer)
     web_ui = None
     if web is not None:

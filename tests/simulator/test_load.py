@@ -257,3 +257,23 @@ def test_only_a_load_process_imports_locust():
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_engage_sync_sends_every_engage_identify_of_the_stream_and_nothing_else(mock):
+    from simulator.load.feeder import is_engage_identify
+    done = load(mock.url, "--users", "60", "--days", "1", "--seed", "4", "--shape",
+                "engage-sync", "--rate", "200")
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = Counter(m["messageId"] for m in Simulation.from_options(
+        users=60, days=1, seed=4).messages() if is_engage_identify(m))
+    assert len(expected) > 20
+    assert segment_ids(mock) == expected
+    assert "conservation: OK" in done.stdout
+
+
+def test_bad_stream_options_stop_the_run_before_any_load(tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("population: [\n")
+    done = load("http://127.0.0.1:9", "--profile", str(profile))
+    assert done.returncode == 1
+    assert "profile.yaml" in done.stderr and "Traceback" not in done.stderr
