@@ -426,27 +426,35 @@ def bench_load() -> list[Figure]:
         many = [orjson.dumps({**m, "messageId": f"{m['messageId']}-{n}"})
                 for n in range(4) for m in routed]
         Path(bodies).write_bytes(b"\n".join(many))
-        rates = {}
-        for processes in (1, 2):
-            port = free_port()
-            mock = subprocess.Popen(
-                [sys.executable, "-c", "from simulator.cli import main; main()", "mock",
-                 "--port", str(port), "--processes", str(processes), "--journal",
-                 str(Path(folder) / f"journal-{processes}.sqlite")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-            try:
-                wait_until_up(f"http://127.0.0.1:{port}/__admin/health")
-                seconds, sent = locust_client("floor", f"http://127.0.0.1:{port}/segment",
-                                              bodies, "32")
-                rates[processes] = sent / seconds
-            finally:
-                mock.terminate()
-                mock.wait(timeout=30)
+        rates = {1: 0.0, 2: 0.0}
+        for round_ in range(ROUNDS):  # alternated, best of each: the noise hits both
+            for processes in (1, 2):
+                rate = mock_rate(processes, Path(folder) / f"journal-{processes}-{round_}",
+                                 bodies)
+                rates[processes] = max(rates[processes], rate)
     figures.append(Figure("mock_processes_2_vs_1", round(rates[2]), "requests/s (2 processes)",
                           "mock --processes 1 (waitress), same bodies, same Locust client",
                           round(rates[1]), round(rates[2] / rates[1], 3), ">= 1.6",
                           rates[2] / rates[1] >= 1.6))
     return figures
+
+
+def mock_rate(processes: int, journal: Path, bodies: str) -> float:
+    """Requests a second that `spideo-sim mock --processes N` (a journal file) answers
+    to the bare Locust client's 32 users posting `bodies`."""
+    port = free_port()
+    mock = subprocess.Popen(
+        [sys.executable, "-c", "from simulator.cli import main; main()", "mock",
+         "--port", str(port), "--processes", str(processes), "--journal", str(journal)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/__admin/health")
+        seconds, sent = locust_client("floor", f"http://127.0.0.1:{port}/segment", bodies,
+                                      "32")
+        return sent / seconds
+    finally:
+        mock.terminate()
+        mock.wait(timeout=30)
 
 
 def free_port() -> int:
