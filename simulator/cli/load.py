@@ -137,7 +137,7 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
             web=(web_host, web_port) if web else None,
             master_bind=(master_bind_host, 0 if local_workers else master_port),
             expect_workers=local_workers or expect_workers, local_workers=local_workers or 0,
-            base=url.base, admin_token=admin_token, on_web=True if web else None)
+            base=url.base, admin_token=admin_token, keep_web=web)
     except (run.LoadError, SpideoSimError, ValueError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -181,6 +181,9 @@ def _locust_process() -> None:
     anything else."""
     if os.environ.get(_LOCUST_PROCESS):
         return
+    if Path(sys.argv[0]).name != "spideo-sim":  # in-process (a test's CliRunner): no exec
+        fail("spideo-sim load runs from the spideo-sim command only (it starts a new "
+             "interpreter)")
     os.environ[_LOCUST_PROCESS] = "1"
     sys.stdout.flush()
     sys.stderr.flush()

@@ -85,9 +85,10 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
              master_bind: tuple[str, int] = ("127.0.0.1", 5557), expect_workers: int = 1,
              local_workers: int = 0, wait_workers_s: float = 60.0,
              base: str | None = None, admin_token: str | None = None,
-             on_web: object = None) -> LoadResult:
+             keep_web: bool = False) -> LoadResult:
     """Run the plan to its end (every message's outcome, the message limit, or the run
-    time) and account for it; with `base`, check conservation against the mock there."""
+    time) and account for it; with `base`, check conservation against the mock there.
+    With `keep_web`, Locust's web UI goes on serving after the return."""
     ctrl_c_in_main()
     environment = _environment(plan, run_time_s)
     children: list[subprocess.Popen[bytes]] = []
@@ -149,7 +150,7 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
             except subprocess.TimeoutExpired:
                 child.terminate()
                 child.wait(timeout=10)
-        if web_ui is not None and on_web is None:
+        if web_ui is not None and not keep_web:
             web_ui.stop()
 
 

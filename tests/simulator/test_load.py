@@ -277,3 +277,12 @@ def test_bad_stream_options_stop_the_run_before_any_load(tmp_path):
     done = load("http://127.0.0.1:9", "--profile", str(profile))
     assert done.returncode == 1
     assert "profile.yaml" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_load_called_in_process_refuses_instead_of_replacing_the_process():
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+    result = CliRunner().invoke(main, ["load", "--target", "http://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "runs from the spideo-sim command only" in result.output
