@@ -436,14 +436,102 @@ def bench_memory() -> list[Figure]:
                    round(large_kb / small_kb, 3), "<= 1.5", large_kb / small_kb <= 1.5)]
 
 
+def locust_client(*args: str) -> tuple[float, int]:
+    """Run benchmarks.locust_client (Locust in a process of its own): (seconds, requests)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.locust_client", *args],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"the Locust client failed: {done.stdout}{done.stderr}")
+    seconds, count = done.stdout.split()[-2:]
+    return float(seconds), int(count)
+
+
+def bench_load() -> list[Figure]:
+    """spideo-sim load's users vs a bare FastHttpUser posting the same bodies to the same
+    bare app; then the same bare client against `mock --processes 2` vs 1."""
+    users, count = 10, int(3_000 * SCALE)
+    sim = simulation(40)
+    routed = [m for m in take(sim.messages(), count) if route(m) is None]
+    with tempfile.TemporaryDirectory() as folder:
+        bodies = str(Path(folder) / "bodies.jsonl")
+        Path(bodies).write_bytes(b"\n".join(orjson.dumps(m) for m in routed))
+        floor = ours = float("inf")
+        for _ in range(ROUNDS):
+            with LiveServer(bare_app(), threads=16) as server:
+                floor = min(floor, locust_client("floor", server.url + "/segment", bodies,
+                                                 str(users))[0])
+            with LiveServer(bare_app(), threads=16) as server:
+                seconds, sent = locust_client("ours", server.url + "/segment", str(users),
+                                              str(count))
+                ours = min(ours, seconds)
+        figures = [Figure("load_vs_locust_floor", round(sent / ours), "messages/s",
+                          "bare Locust FastHttpUser, same bodies, same bare app",
+                          round(len(routed) / floor), round(floor / ours, 3), ">= 0.7",
+                          floor / ours >= 0.7)]
+        many = [orjson.dumps({**m, "messageId": f"{m['messageId']}-{n}"})
+                for n in range(4) for m in routed]
+        Path(bodies).write_bytes(b"\n".join(many))
+        rates = {1: 0.0, 2: 0.0}
+        for round_ in range(ROUNDS):  # alternated, best of each: the noise hits both
+            for processes in (1, 2):
+                rate = mock_rate(processes, Path(folder) / f"journal-{processes}-{round_}",
+                                 bodies)
+                rates[processes] = max(rates[processes], rate)
+    figures.append(Figure("mock_processes_2_vs_1", round(rates[2]), "requests/s (2 processes)",
+                          "mock --processes 1 (waitress), same bodies, same Locust client",
+                          round(rates[1]), round(rates[2] / rates[1], 3), ">= 1.6",
+                          rates[2] / rates[1] >= 1.6))
+    return figures
+
+
+def mock_rate(processes: int, journal: Path, bodies: str) -> float:
+    """Requests a second that `spideo-sim mock --processes N` (a journal file) answers
+    to the bare Locust client's 32 users posting `bodies`."""
+    port = free_port()
+    mock = subprocess.Popen(
+        [sys.executable, "-c", "from simulator.cli import main; main()", "mock",
+         "--port", str(port), "--processes", str(processes), "--journal", str(journal)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/__admin/health")
+        seconds, sent = locust_client("floor", f"http://127.0.0.1:{port}/segment", bodies,
+                                      "32")
+        return sent / seconds
+    finally:
+        mock.terminate()
+        mock.wait(timeout=30)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str) -> None:
+    import urllib3
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if urllib3.request("GET", url, retries=False, timeout=2).status == 200:
+                return
+        except urllib3.exceptions.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
 def main() -> int:
     console = Console(width=max(140, Console().width))
     figures: list[Figure] = []
+    only = [arg.removeprefix("--only=") for arg in sys.argv if arg.startswith("--only=")]
     for label, bench in (("generator", bench_generator), ("mapping", bench_mapping),
                          ("HTTP", bench_http), ("simulate", bench_simulate),
                          ("scenarios", bench_scenarios), ("journal", bench_journal),
                          ("UI", bench_ui), ("admin", bench_admin),
-                         ("memory", bench_memory)):
+                         ("memory", bench_memory), ("load", bench_load)):
+        if only and label not in only:
+            continue
         console.print(f"[dim]measuring {label}...[/dim]")
         figures += bench()
     table = Table(title="spideo-sim benchmarks" + (" (quick)" if QUICK else ""))

@@ -22,6 +22,7 @@ from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.errors import SpideoSimError
 from mock_spideo.http.app import create_app, mock_state
 from mock_spideo.http.inprocess import InProcessEndpoint, InProcessReply
+from mock_spideo.http.processes import ProcessServer
 from mock_spideo.http.server import ListenError, LiveServer
 from mock_spideo.store.config import ConfigError, MockConfig, mask_key
 from mock_spideo.store.faults import FaultError
@@ -47,6 +48,7 @@ __all__ = [
     "MockConfig",
     "MockState",
     "Problem",
+    "ProcessServer",
     "RequestFilter",
     "Rule",
     "RuleSet",

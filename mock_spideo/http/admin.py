@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -84,7 +85,7 @@ def health() -> Response:
     state = current_state()
     return jsonify({"status": "ok", "clients": sorted(state.config.clients),
                     "rules": state.config.rules.source,
-                    "journal": state.journal.path})
+                    "journal": state.journal.path, "process": os.getpid()})
 
 
 @blueprint.get("/requests")

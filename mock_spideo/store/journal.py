@@ -8,7 +8,11 @@ In memory, the transactions of many requests are grouped into one SQLite transac
 each request a savepoint of its own (released, or rolled back alone): what is recorded
 is the same, and an in-memory SQLite COMMIT costs time in proportion to the size of the
 whole database (measured: 35 us at 35,000 pages), which a long run would pay on every
-request. A file journal commits every request.
+request. A file journal commits every request, in a write transaction taken at its
+start (BEGIN IMMEDIATE), so that several processes can share one file (`spideo-sim mock
+--processes N`): SQLite serialises their writes, a writer waits for the lock (up to
+BUSY_TIMEOUT_S) instead of failing, and a messageId's first sight and its records land
+in one transaction, so duplicate detection stays exact across processes.
 
 Long runs stay flat in memory: with `max_requests`, only the newest request rows (and
 their problem rows) are kept, while the counts of what was dropped are kept exactly, so
@@ -34,7 +38,10 @@ from mock_spideo.engine.mapping import Interaction, UserProperty
 from mock_spideo.engine.problems import Problem
 from mock_spideo.errors import SpideoSimError
 
-__all__ = ["SEGMENT_REQUESTS", "Journal", "JournalError"]
+__all__ = ["BUSY_TIMEOUT_S", "SEGMENT_REQUESTS", "Journal", "JournalError"]
+
+# How long a write waits for another process's transaction on a shared file journal.
+BUSY_TIMEOUT_S = 30.0
 
 # The requests Segment delivered: POSTs to /segment (an SQL condition on `requests r`).
 SEGMENT_REQUESTS = "r.method = 'POST' AND (r.path = '/segment' OR r.path LIKE '/segment?%')"
@@ -147,7 +154,7 @@ class Journal:
         self._grouped = 0  # units released in the open SQLite transaction
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False,
-                                       isolation_level=None)
+                                       isolation_level=None, timeout=BUSY_TIMEOUT_S)
             self._db.row_factory = sqlite3.Row
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -497,8 +504,8 @@ class _Transaction:
         journal = self._journal
         journal._lock.acquire()
         try:
-            if journal._group == 1:
-                journal._db.execute("BEGIN")
+            if journal._group == 1:  # a file, maybe shared: take the write lock now
+                journal._db.execute("BEGIN IMMEDIATE")
             else:
                 if not journal._db.in_transaction:
                     journal._db.execute("BEGIN")

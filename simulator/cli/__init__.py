@@ -6,6 +6,7 @@ import click
 
 from simulator.cli.export import export
 from simulator.cli.generate import generate
+from simulator.cli.load import load
 from simulator.cli.mapping import mapping
 from simulator.cli.mock import mock
 from simulator.cli.replay import replay
@@ -22,5 +23,5 @@ def main() -> None:
     """See, before production, what Spideo records from your Segment tracking."""
 
 
-for command in (generate, mock, simulate, replay, serve, export, mapping, scenario):
+for command in (generate, mock, simulate, replay, serve, load, export, mapping, scenario):
     main.add_command(command)

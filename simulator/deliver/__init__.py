@@ -12,6 +12,7 @@ from simulator.deliver.delivery import (
     Deliverer,
     DeliveryInterrupted,
     Destination,
+    Journey,
     RetryPolicy,
     route,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "FakeClock",
     "HttpTransport",
     "InProcessTransport",
+    "Journey",
     "Ledger",
     "Outcome",
     "OutcomeKind",

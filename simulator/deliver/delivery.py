@@ -35,7 +35,7 @@ from simulator.deliver.clocks import Clock, ScaledClock
 from simulator.deliver.ledger import Ledger, Outcome
 from simulator.deliver.transports import HttpTransport, Transport, TransportError
 
-__all__ = ["Deliverer", "DeliveryInterrupted", "Destination", "RetryPolicy", "route"]
+__all__ = ["Deliverer", "DeliveryInterrupted", "Destination", "Journey", "RetryPolicy", "route"]
 
 _RETRIED_4XX = frozenset({408, 410, 429, 460})
 _DROPPED_5XX = frozenset({501, 505})
@@ -158,30 +158,32 @@ class Deliverer:
     def deliver(self, message: Any, body: bytes | None = None) -> Outcome:
         """Deliver one message (retrying as Segment does, waiting in between) and return
         its outcome."""
-        journey = self._start(message, body)
+        journey = self.start(message, body)
         if isinstance(journey, Outcome):
             return journey
         while True:
             if self.interrupt is not None and self.interrupt.is_set():
                 raise DeliveryInterrupted(message)
-            result = self._attempt(journey)
+            result = self.attempt(journey)
             if isinstance(result, Outcome):
                 return result
             self.clock.sleep(result, self.interrupt)
             journey.waited += result
 
-    def _start(self, message: Any, body: bytes | None = None) -> _Journey | Outcome:
-        """A message about to be sent, or its outcome if Segment would not send it."""
+    def start(self, message: Any, body: bytes | None = None) -> Journey | Outcome:
+        """A message about to be sent, or its outcome if Segment would not send it.
+        With `attempt`, the steps of `deliver` for a caller that schedules the attempts
+        itself (`spideo-sim load`'s Locust users)."""
         fields = message if isinstance(message, dict) else {}
         ident = (fields.get("messageId"), fields.get("type"),
                  fields.get("event") if isinstance(fields.get("event"), str) else None)
         reason = route(message, self.destination.name, self.send_all)
         if reason:
             return Outcome("filtered", *ident, message=reason)
-        return _Journey(message, body if body is not None else orjson.dumps(message), ident,
+        return Journey(message, body if body is not None else orjson.dumps(message), ident,
                         self.clock.now())
 
-    def _attempt(self, journey: _Journey) -> Outcome | float:
+    def attempt(self, journey: Journey) -> Outcome | float:
         """One attempt: the outcome when it ends the message, else the seconds (of the
         clock) to wait before the next attempt."""
         journey.attempt += 1
@@ -218,7 +220,7 @@ class Deliverer:
         lock = threading.Lock()
         retries = _RetryQueue()
 
-        def settle(journey: _Journey, result: Outcome | float) -> None:
+        def settle(journey: Journey, result: Outcome | float) -> None:
             if isinstance(result, Outcome):
                 with lock:
                     ledger.add(result)
@@ -228,7 +230,7 @@ class Deliverer:
                 journey.waited += result
                 retries.push(self.clock.now() + result, journey)
 
-        def finished(future: Future[Outcome | float], journey: _Journey) -> None:
+        def finished(future: Future[Outcome | float], journey: Journey) -> None:
             try:
                 result = future.result()
             except Exception as exc:  # a bug must not lose the message: it fails, visibly
@@ -236,9 +238,9 @@ class Deliverer:
                                  message=f"delivery error: {type(exc).__name__}: {exc}")
             settle(journey, result)
 
-        def started(message: Any) -> _Journey | None:
+        def started(message: Any) -> Journey | None:
             ledger.sent += 1
-            journey = self._start(message)
+            journey = self.start(message)
             if isinstance(journey, Outcome):
                 with lock:
                     ledger.add(journey)
@@ -250,13 +252,13 @@ class Deliverer:
         stream = iter(messages)
         if self.workers == 1:
             for journey in self._schedule(stream, retries, started, lambda: False):
-                settle(journey, self._attempt(journey))
+                settle(journey, self.attempt(journey))
             return ledger
         in_flight: set[Future[Outcome | float]] = set()
         attempts = threading.Condition()
         unsettled = [0]  # attempts submitted whose result is not settled yet
 
-        def settled(future: Future[Outcome | float], journey: _Journey) -> None:
+        def settled(future: Future[Outcome | float], journey: Journey) -> None:
             finished(future, journey)  # a retry is queued before the attempt counts as done
             with attempts:
                 unsettled[0] -= 1
@@ -275,7 +277,7 @@ class Deliverer:
             for journey in self._schedule(stream, retries, started, awaited):
                 with attempts:
                     unsettled[0] += 1
-                future = pool.submit(self._attempt, journey)
+                future = pool.submit(self.attempt, journey)
                 future.add_done_callback(partial(settled, journey=journey))
                 in_flight.add(future)
                 if len(in_flight) >= self.workers * 4:
@@ -283,8 +285,8 @@ class Deliverer:
         return ledger
 
     def _schedule(self, stream: Iterator[Any], retries: _RetryQueue,
-                  started: Callable[[Any], _Journey | None], awaited: Callable[[], bool]
-                  ) -> Iterator[_Journey]:
+                  started: Callable[[Any], Journey | None], awaited: Callable[[], bool]
+                  ) -> Iterator[Journey]:
         """The attempts to make, in order: a retry once it is due, else the stream's next
         message; once the stream is done, the retries as they fall due (waiting for
         them, or for attempts in flight, which may queue more: `awaited`)."""
@@ -313,7 +315,7 @@ _END = object()
 
 
 @dataclass
-class _Journey:
+class Journey:
     """A message on its way: its bytes, how many attempts so far, and since when."""
 
     message: Any
@@ -328,14 +330,14 @@ class _RetryQueue:
     """Messages waiting for their next attempt, by when it is due (thread-safe)."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, _Journey]] = []
+        self._heap: list[tuple[float, int, Journey]] = []
         self._lock = threading.Lock()
         self._order = itertools.count()  # ties keep the order they were queued in
 
     def __bool__(self) -> bool:
         return bool(self._heap)
 
-    def push(self, due: float, journey: _Journey) -> None:
+    def push(self, due: float, journey: Journey) -> None:
         with self._lock:
             heapq.heappush(self._heap, (due, next(self._order), journey))
 
@@ -343,7 +345,7 @@ class _RetryQueue:
         with self._lock:
             return self._heap[0][0]
 
-    def pop_due(self, now: float) -> _Journey | None:
+    def pop_due(self, now: float) -> Journey | None:
         with self._lock:
             if self._heap and self._heap[0][0] <= now:
                 return heapq.heappop(self._heap)[2]

@@ -10,6 +10,7 @@ REST API is read under `<base>/<client>/`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,12 +87,14 @@ def fix_for(setting: str, options: dict[str, str] = CLI_OPTIONS) -> str:
 
 
 def probe(target: TargetUrl, api_key: str, client: str, timeout: float = 10.0,
-          options: dict[str, str] = CLI_OPTIONS) -> None:
+          options: dict[str, str] = CLI_OPTIONS,
+          tolerate: Callable[[int], bool] | None = None) -> None:
     """Send one real message before a run, so that a wrong URL, key or client stops it
     with one line instead of every message being refused (or retried for hours).
 
     The message is a track call no mapping rule records ("Spideo-Sim Setup Check"), so a
-    Spideo-compatible endpoint accepts and ignores it. Raises SetupError."""
+    Spideo-compatible endpoint accepts and ignores it. A status `tolerate` accepts passes
+    (a load run that expects an outage tolerates the retryable ones). Raises SetupError."""
     message = {"type": "track", "event": "Spideo-Sim Setup Check",
                "userId": "spideo-sim-setup-check", "messageId": f"setup-{uuid.uuid4()}",
                "properties": {}, "timestamp": now_time(),
@@ -111,6 +114,8 @@ def probe(target: TargetUrl, api_key: str, client: str, timeout: float = 10.0,
         body = None
     refusal = setup_refusal(response.status, body)
     said = body.get("message") if isinstance(body, dict) else None
+    if tolerate is not None and tolerate(response.status):
+        return
     if refusal:
         code, setting = refusal
         raise SetupError(f"{target.endpoint} refused a setup check with {response.status} "
