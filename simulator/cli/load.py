@@ -50,6 +50,10 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 @click.option("--client", default="demo", show_default=True,
               help="The Spideo destination's client setting (X-Segment-Settings).")
 @stream_options
+@click.option("--input", "inputs", multiple=True, type=click.Path(exists=True),
+              metavar="PATH", help="Send these Segment exports instead of generated viewers "
+              "(read as replay reads them; repeat for several). Each worker reads the same "
+              "paths on its own machine and keeps its viewers' messages.")
 @click.option("--send-all", is_flag=True, help="Also send page/screen/group/alias calls.")
 @click.option("--shape", type=click.Choice(_SHAPES), default="steady", show_default=True,
               help="steady: --rate throughout; diurnal: the profile's day compressed into "
@@ -88,7 +92,8 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
               help="Start a master and N workers on this machine.")
 @click.option("--admin-token", help="The mock's admin token, for the conservation check.")
 def load(target: str | None, api_key: str, client: str, users: int | None, days: float,
-         seed: int, start: str | None, profile: str | None, send_all: bool, shape: str,
+         seed: int, start: str | None, profile: str | None, inputs: tuple[str, ...],
+         send_all: bool, shape: str,
          rate: float, user_rate: float, down: float, period: float, messages: int | None,
          run_time: float | None, time_scale: float, csv_prefix: str | None, web: bool,
          web_host: str, web_port: int, master: bool, expect_workers: int,
@@ -122,11 +127,13 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
                     profile_yaml=Path(profile).read_text("utf-8") if profile else None,
                     send_all=send_all, messages=messages, shape=shape,  # type: ignore[arg-type]
                     rate=rate, user_rate=user_rate, down_s=down, period_s=period,
-                    time_scale=time_scale)
+                    time_scale=time_scale,
+                    inputs=tuple(str(Path(path).resolve()) for path in inputs))
     role = "master" if master or local_workers else "local"
     err.print(f"Load on {url.endpoint} (apiKey {mask_key(api_key)}, client {client!r}): "
-              f"shape {shape}, {rate:g} messages/s, seed={seed} users="
-              f"{users or 'profile default'}"
+              f"shape {shape}, {rate:g} messages/s, "
+              + (f"{len(inputs)} input(s)" if inputs else
+                 f"seed={seed} users={users or 'profile default'}")
               + (f", {messages} messages" if messages else "")
               + (f", {local_workers} local workers" if local_workers else
                  f", master expecting {expect_workers} workers" if master else ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,8 @@ from simulator.deliver import Journey, Outcome, ScaledClock
 from simulator.generate.stream import Simulation
 from simulator.load.plan import LoadPlan
 from simulator.load.tally import Tally
+from simulator.read import Reading
+from simulator.sources import replayed
 
 __all__ = ["Feeder", "is_engage_identify"]
 
@@ -42,6 +45,7 @@ class Feeder:
         self.done_reported = False
         self._retries: list[tuple[float, int, Journey]] = []
         self._order = itertools.count()
+        self._reading: Reading | None = None  # what the first shard read of the inputs
         self._stream = self._messages()
 
     def _messages(self) -> Iterator[dict[str, Any]]:
@@ -49,12 +53,16 @@ class Feeder:
         quota = plan.quota()
         if quota == 0:
             return
-        with plan.profile_file() as profile:
-            simulation = Simulation.from_options(
-                users=plan.users, days=plan.days, seed=plan.seed, start=plan.start,
-                profile=profile, shard=plan.shard)
+        if plan.inputs:
+            source = replayed(plan.shard, plan.inputs)
+            messages, self._reading = source.messages, source.reading
+        else:
+            with plan.profile_file() as profile:
+                messages = Simulation.from_options(
+                    users=plan.users, days=plan.days, seed=plan.seed, start=plan.start,
+                    profile=profile, shard=plan.shard).messages()
         count = 0
-        for message in simulation.messages():
+        for message in messages:
             if plan.shape == "engage-sync" and not is_engage_identify(message):
                 continue
             yield message
@@ -87,6 +95,8 @@ class Feeder:
         message = next(self._stream, None)
         if message is None:
             self.exhausted = True
+            if self._reading is not None and self._reading.unreadable:  # never silent
+                print(f"input: {self._reading.describe()}", file=sys.stderr, flush=True)
             return None
         self.taken += 1
         self.tally.ledger.sent += 1

@@ -55,6 +55,9 @@ class LoadPlan:
     time_scale: float = 1.0  # simulated seconds of Segment's backoff per real second
     shard_index: int = 0
     shard_count: int = 1
+    # Segment exports to send instead of generated viewers (as `replay` reads them; the
+    # same paths must hold the same files on every worker's machine).
+    inputs: tuple[str, ...] = ()
 
     @property
     def shard(self) -> Shard:

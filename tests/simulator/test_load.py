@@ -7,6 +7,7 @@ import subprocess
 import threading
 from collections import Counter
 
+import orjson
 import pytest
 
 from mock_spideo import LiveServer, MockConfig, create_app, mock_state
@@ -82,6 +83,19 @@ def test_the_workers_shards_are_disjoint_and_together_the_whole_stream(mock):
     assert len(expected) > 300
     assert segment_ids(mock) == expected
     assert "conservation: OK" in done.stdout
+
+
+def test_exports_are_sent_instead_of_generated_viewers_each_message_once(mock, tmp_path):
+    stream = list(Simulation.from_options(users=4, days=0.2, seed=8).messages())
+    source = tmp_path / "export.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in stream) + b"not json\n")
+    done = load(mock.url, "--input", str(source), "--rate", "600", "--user-rate", "600",
+                "--local-workers", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = Counter(m["messageId"] for m in stream if route(m) is None)
+    assert len(expected) > 200 and segment_ids(mock) == expected
+    assert "conservation: OK" in done.stdout
+    assert "1 unreadable (not_json: 1)" in done.stderr
 
 
 def test_shards_and_message_limits_split_exactly():
