@@ -27,8 +27,7 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
     source = {"source": result.source} if result.source else {}
     return {
         **source,
-        "settings": {k: v for k, v in vars(result.settings).items()
-                     if k not in ("api_key", "anonymize_key")},
+        "settings": _settings(result),
         "run": {"transport": result.settings.transport_used, "jobs": result.settings.jobs,
                 "interrupted": result.interrupted},
         "messages": {"total": result.total, "by_type": dict(result.messages_by_type),
@@ -54,6 +53,25 @@ def report_dict(result: SimulationResult) -> dict[str, Any]:
         "conservation": result.conservation,
         "received": result.received,
     }
+
+
+# The settings of one kind of run only: a replay has no seed, a simulation no inputs.
+_GENERATION = ("users", "days", "seed", "start", "profile", "limit")
+_REPLAY = ("inputs", "rules", "catalog", "journal", "speed", "rate")
+
+
+def _settings(result: SimulationResult) -> dict[str, Any]:
+    """The run's settings as the report shows them: never a key, only those of its kind
+    of run, and the transport actually used."""
+    settings = result.settings
+    other = _GENERATION if settings.inputs else _REPLAY
+    shown = {k: v for k, v in vars(settings).items()
+             if k not in ("api_key", "anonymize_key", *other)}
+    shown["transport"] = settings.transport_used
+    if settings.inputs:
+        shown["inputs"] = list(settings.inputs)
+        shown["anonymized"] = settings.anonymize_key is not None
+    return shown
 
 
 def _table(title: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Group:

@@ -179,7 +179,7 @@ def run_shard(settings: SimulationSettings, shard: Shard,
               after: Callable[[SimulationResult], None] | None = None) -> SimulationResult:
     """Generate one shard's viewers, deliver them into this shard's own mock (or to the
     target), and account for them."""
-    source = _source(settings, shard)
+    source = _source(settings, shard, stop)
     result = SimulationResult(settings)
     result.expected_codes |= source.expected_codes
     if settings.send_all:
@@ -230,12 +230,18 @@ def run_shard(settings: SimulationSettings, shard: Shard,
                     return
                 if limit and number >= limit:
                     break
+            if stop():  # the source ended early for it (a replay's pacing wait)
+                result.interrupted = True
 
         result.started_at = time.monotonic()
         result.ledger = deliverer.deliver_all(counted())
         result.seconds = time.monotonic() - result.started_at
         if progress:
             progress(result.total)
+        # A source stopped early (Ctrl-C, --limit) closes, so that what it read is counted.
+        close = getattr(source.messages, "close", None)
+        if close is not None:
+            close()
         _account(result, journal)
         if source.reading is not None:
             _add_reading(result, source.reading)
@@ -253,6 +259,10 @@ def _check_replay(settings: SimulationSettings) -> None:
         raise ValueError("standard input (-) can be read once: replay it with --jobs 1")
     if settings.jobs > 1 and settings.journal:
         raise ValueError("--journal keeps one mock's journal: replay it with --jobs 1")
+    if settings.journal and Path(settings.journal).exists() and Path(
+            settings.journal).stat().st_size > 0:
+        raise ValueError(f"the journal {settings.journal} exists: give a new file (or "
+                         "delete it), so that the report counts this replay only")
     if settings.target and (settings.rules or settings.catalog or settings.journal):
         raise ValueError("--rules, --catalog and --journal set up the in-process mock; "
                          "with --target the service has its own: drop them")
@@ -263,11 +273,11 @@ def _check_replay(settings: SimulationSettings) -> None:
     Pace(settings.speed, settings.rate)
 
 
-def _source(settings: SimulationSettings, shard: Shard) -> Source:
+def _source(settings: SimulationSettings, shard: Shard, stop: StopFlag) -> Source:
     if settings.inputs:
         return replayed(shard, settings.inputs, catalog=settings.catalog,
                         pace=Pace(settings.speed, settings.rate),
-                        anonymize_key=settings.anonymize_key)
+                        anonymize_key=settings.anonymize_key, stop=stop)
     return generated(shard, users=settings.users, days=settings.days, seed=settings.seed,
                      start=settings.start, profile=settings.profile)
 

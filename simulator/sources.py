@@ -11,7 +11,7 @@ accounts for what it read, so unreadable lines are counted once.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,11 +52,13 @@ def generated(shard: Shard, *, users: int | None, days: float, seed: int,
 
 
 def replayed(shard: Shard, inputs: tuple[str, ...], *, catalog: str | None = None,
-             pace: Pace | None = None, anonymize_key: str | None = None) -> Source:
+             pace: Pace | None = None, anonymize_key: str | None = None,
+             stop: Callable[[], bool] | None = None) -> Source:
     """A shard of a team's exports: its viewers' messages, paced on one schedule for all
-    shards, anonymized when a key is given (before anything is journaled or reported)."""
+    shards (a wait ends early once `stop()`), anonymized when a key is given (before
+    anything is journaled or reported)."""
     reading = Reading()
-    stream = paced(read_messages(inputs, reading), pace or Pace(), ScaledClock())
+    stream = paced(read_messages(inputs, reading), pace or Pace(), ScaledClock(), stop)
     anonymizer = Anonymizer(anonymize_key) if anonymize_key is not None else None
     items = load_catalog_file(catalog) if catalog else None
     return Source(_shard_messages(stream, shard, anonymizer), items,

@@ -47,9 +47,15 @@ def judge(result: SimulationResult, strict: bool = False) -> Verdict:
         return Verdict(False, EXIT_CONSERVATION, "Result: FAILED: conservation does not hold "
                        f"({', '.join(failing)}); this is a bug in spideo-sim, please report it")
     if result.interrupted:
+        made = "read" if result.settings.inputs else "generated"
         return Verdict(False, EXIT_INTERRUPTED, "Result: INTERRUPTED by Ctrl-C: the report "
-                       f"covers the {result.total} messages generated before it, each "
+                       f"covers the {result.total} messages {made} before it, each "
                        "accounted for")
+    if result.settings.inputs and result.total == 0:
+        read = result.source.get("description", "nothing read")
+        return Verdict(False, EXIT_SETUP, f"Result: FAILED: the inputs hold no Segment "
+                       f"message ({read}): check the paths, and that the files are JSON "
+                       "lines, a JSON array or a batch object (docs/replay.md)")
     if ledger.setup_refusals:
         refused = sum(ledger.setup_refusals.values())
         code, count = ledger.setup_refusals.most_common(1)[0]
@@ -63,6 +69,9 @@ def judge(result: SimulationResult, strict: bool = False) -> Verdict:
     delivered = ledger.outcomes.get("delivered", 0)
     line = (f"Result: OK: {result.total} messages, each accounted for; {delivered} "
             "delivered")
+    for kind in ("discarded", "failed"):  # a normal day has some: say so, not hide them
+        if ledger.outcomes.get(kind):
+            line += f", {ledger.outcomes[kind]} {kind}"
     if unexpected:
         line += (f"; but with error-severity problems {result.unexpected_source} "
                  f"({', '.join(unexpected)}): --strict makes that fail")

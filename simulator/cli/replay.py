@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from simulator.cli.common import anonymize_options, anonymizer, fail
+from simulator.cli.common import anonymize_options, anonymizer
 from simulator.cli.simulate import EXIT_CODES, delivery_options, run_and_report
 
 
@@ -17,14 +17,15 @@ from simulator.cli.simulate import EXIT_CODES, delivery_options, run_and_report
               help="A rules file for the in-process mock (default: the shipped rules).")
 @click.option("--catalog", type=click.Path(dir_okay=False),
               help="A catalog for the in-process mock: a JSON list of items, each with an "
-                   "'id' (spideo-sim generate --catalog writes one). Without it, every "
-                   "content id is unknown (a warning each).")
+                   "'id' (spideo-sim generate --catalog writes one). Without it, content "
+                   "ids are not checked.")
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="Keep the in-process mock's journal in this SQLite file (one job).")
-@click.option("--speed", type=float, metavar="X",
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), metavar="X",
               help="Keep the original gaps between messages (receivedAt, else timestamp), "
                    "divided by X [default: as fast as possible].")
-@click.option("--rate", type=float, metavar="R", help="Send R messages a second.")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), metavar="R",
+              help="Send R messages a second.")
 @anonymize_options
 @delivery_options
 def replay(paths: tuple[str, ...], rules: str | None, catalog: str | None,
@@ -33,12 +34,10 @@ def replay(paths: tuple[str, ...], rules: str | None, catalog: str | None,
     """Replay Segment exports: JSON lines, a JSON array or a {"batch": [...]} object, .gz
     of any of them, folders (recursively, in name order, as Segment's S3 layout sorts by
     time), or - for standard input. Unreadable lines are counted by file and line, and
-    --strict fails on them."""
-    for name, value in (("--speed", speed), ("--rate", rate)):
-        if value is not None and not value > 0:
-            fail(f"{name} must be above 0, not {value:g}")
+    --strict fails on them (as on error-severity problems in the data), and so does a
+    replay of no message at all (exit 1)."""
     if speed is not None and rate is not None:
-        fail("--speed and --rate both set the pace: give one of them")
+        raise click.UsageError("--speed and --rate both set the pace: give one of them")
     hashing = anonymizer(anonymize, anonymize_key)
     what = f"{len(paths)} input{'s' if len(paths) != 1 else ''}"
     run_and_report(what, dict(inputs=paths, rules=rules, catalog=catalog, journal=journal,

@@ -99,14 +99,16 @@ def run_and_report(what: str, source: dict[str, Any], *, target: str | None, api
     if ui and target:
         fail("--ui shows the in-process mock; with --target, open the UI of the mock at"
              " the target instead (spideo-sim mock serves it at /)")
-    jobs = jobs or (1 if ui or source.get("journal") else os.cpu_count() or 1)
+    one_mock = ui or source.get("journal") or "-" in source.get("inputs", ())
+    jobs = jobs or (1 if one_mock else os.cpu_count() or 1)
     settings = SimulationSettings(**source, target=target, api_key=api_key, client=client,
                                   faults=faults, workers=workers, time_scale=time_scale,
                                   send_all=send_all, ui=ui, transport=transport,  # type: ignore[arg-type]
                                   jobs=jobs, max_requests=max_requests)
     where = target or f"mock Spideo in-process ({settings.transport_used} transport)"
+    anonymized = ", identities anonymized" if settings.anonymize_key is not None else ""
     err.print(f"{'Replaying' if settings.inputs else 'Simulating'} {what} jobs={jobs} -> "
-              f"{where} (apiKey {mask_key(api_key)}, client {client!r})")
+              f"{where} (apiKey {mask_key(api_key)}, client {client!r}){anonymized}")
     sys.exit(_run(settings, out, strict))
 
 

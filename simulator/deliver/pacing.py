@@ -9,7 +9,7 @@ every message, keep to the same schedule whatever their share of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,8 @@ from mock_spideo.segment import parse_time
 from simulator.deliver.clocks import Clock
 
 __all__ = ["Pace", "paced"]
+
+_STEP_S = 0.2  # a long wait is slept in steps, to see a stop request
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,11 @@ class Pace:
         return self.speed is None and self.rate is None
 
 
-def paced(messages: Iterable[dict[str, Any]], pace: Pace, clock: Clock
-          ) -> Iterator[dict[str, Any]]:
+def paced(messages: Iterable[dict[str, Any]], pace: Pace, clock: Clock,
+          stop: Callable[[], bool] | None = None) -> Iterator[dict[str, Any]]:
     """The messages, each once its time on the schedule has come on `clock`. With
-    `speed`, a message without a readable time keeps the previous message's time."""
+    `speed`, a message without a readable time keeps the previous message's time. Once
+    `stop()` is true (Ctrl-C), a wait ends at once, and so do the messages."""
     if pace.as_fast_as_possible:
         yield from messages
         return
@@ -58,8 +61,11 @@ def paced(messages: Iterable[dict[str, Any]], pace: Pace, clock: Clock
                 first = moment if first is None else first
                 at = max(at, (moment - first) / (pace.speed or 1.0))
         wait = start + at - clock.now()
-        if wait > 0:
-            clock.sleep(wait)
+        while wait > 0:
+            if stop is not None and stop():
+                return
+            clock.sleep(min(wait, _STEP_S) if stop is not None else wait)
+            wait = start + at - clock.now()
         yield message
 
 

@@ -1,7 +1,8 @@
 """Anonymizing a team's messages before anything is journaled or reported.
 
-userId and anonymousId (in any casing), and every value that looks like an e-mail
-address or a phone number wherever it is in the message, are replaced by stable keyed
+userId and anonymousId (in any casing), every e-mail address wherever it is in the
+message (alone or within free text), and every value that looks like a phone number,
+are replaced by stable keyed
 hashes (HMAC-SHA256): the same value gives the same hash under the same key, so one
 viewer's messages still belong together, yet the original cannot be read back without
 the key. `context.ip` is dropped.
@@ -71,11 +72,14 @@ class Anonymizer:
 
     def _text(self, text: str) -> str:
         stripped = text.strip()
-        if _EMAIL.fullmatch(stripped):
-            return f"anon-{self._hash(stripped.lower())}@anonymized.invalid"
         if _looks_like_phone(stripped):
             return "+" + str(int(self._hash(stripped), 16))[:12]
+        if "@" in text:  # an address, alone or within free text
+            return _EMAIL.sub(self._email, text)
         return text
+
+    def _email(self, found: re.Match[str]) -> str:
+        return f"anon-{self._hash(found.group(0).lower())}@anonymized.invalid"
 
 
 def _looks_like_phone(text: str) -> bool:

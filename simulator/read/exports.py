@@ -38,7 +38,13 @@ UNREADABLE = {
     "not_json": "the line is not JSON",
     "not_an_object": "the JSON is not an object",
     "not_a_message": "the object has no 'type' naming a Segment call (track, identify, ...)",
+    "truncated_file": "the file ends early or is corrupt (a truncated gzip?); what came "
+                      "before was read",
 }
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, as Windows tools write
+# Segment refuses a message over 32 KB: a first line longer than this is no message but a
+# document on one line (a compact JSON array or batch), which is never read whole.
+_LINE_LIMIT = 1 << 20
 _EXAMPLES = 5  # places kept per code, for the report
 
 
@@ -72,8 +78,9 @@ class Reading:
 
     def describe(self) -> str:
         """What was read, in a few words: "120 lines in 2 files, 3 unreadable (not_json: 3)"."""
-        text = (f"{sum(self.lines.values())} lines in {len(self.files)} "
-                f"file{'s' if len(self.files) != 1 else ''}")
+        lines, files = sum(self.lines.values()), len(self.files)
+        text = (f"{lines} line{'s' if lines != 1 else ''} in {files} "
+                f"file{'s' if files != 1 else ''}")
         if self.unreadable:
             counts = ", ".join(f"{code}: {n}" for code, n in sorted(self.unreadable.items()))
             text += f", {sum(self.unreadable.values())} unreadable ({counts})"
@@ -105,13 +112,14 @@ def read_messages(paths: Iterable[str], reading: Reading | None = None
 
 
 def _files(path: str) -> list[str]:
-    """The files an input names: itself, stdin, or every file below a folder, by name."""
+    """The files an input names: itself, stdin, or every file below a folder, by name
+    (hidden ones, and those in hidden folders such as .git, left out)."""
     if path == STDIN:
         return [STDIN]
     found = Path(path)
     if found.is_dir():
         return [str(p) for p in sorted(found.rglob("*")) if p.is_file()
-                and not p.name.startswith(".")]
+                and not any(part.startswith(".") for part in p.relative_to(found).parts)]
     if not found.exists():
         raise ReadError(f"cannot read {path}: no such file or folder")
     return [path]
@@ -150,30 +158,56 @@ def _items(name: str, reading: Reading) -> Iterator[dict[str, Any] | Unreadable]
     """The messages (or what is unreadable) of one file, in order."""
     with _open(name) as stream:
         try:
-            number, first = 1, stream.readline()
-            while first and not first.strip():
-                number, first = number + 1, stream.readline()
+            number, first = _first_line(stream)
             if not first:
                 return
             if _is_document(first):
                 yield from _document(name, first, _Prefixed(first, stream), reading)
+            elif first.lstrip().startswith(b"{") and not _is_json(first):
+                following = _next_line(stream)
+                if following.strip() and _is_json(following):  # a broken line, then lines
+                    yield from _lines(name, number, chain(
+                        [first], following.splitlines(keepends=True), stream), reading)
+                else:  # an object spread over lines (a pretty-printed batch)
+                    head = first + following
+                    yield from _document(name, head, _Prefixed(head, stream), reading)
             else:
                 yield from _lines(name, number, chain([first], stream), reading)
-        except (OSError, EOFError) as exc:  # a truncated or corrupt gzip, a read error
-            raise ReadError(f"cannot read {name}: {exc}") from None
+        except (OSError, EOFError):  # a truncated or corrupt gzip, a read error
+            yield Unreadable("truncated_file", name)
+
+
+def _first_line(stream: IO[bytes]) -> tuple[int, bytes]:
+    """The first line with something on it (a byte-order mark dropped), and its number."""
+    number, line = 1, stream.readline(_LINE_LIMIT).removeprefix(_BOM)
+    while line and not line.strip():
+        number, line = number + 1, stream.readline(_LINE_LIMIT)
+    return number, line
+
+
+def _next_line(stream: IO[bytes]) -> bytes:
+    """The blank lines, if any, then the next line with something on it."""
+    lines = b""
+    while True:
+        line = stream.readline(_LINE_LIMIT)
+        lines += line
+        if not line or line.strip():
+            return lines
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _is_document(first: bytes) -> bool:
-    """Whether the file is one JSON document (an array, or an object spread over lines)
-    rather than JSON lines: its first line is not a complete JSON value."""
-    stripped = first.strip()
-    if stripped.startswith(b"["):
-        return True
-    try:
-        orjson.loads(stripped)
-    except orjson.JSONDecodeError:
-        return stripped.startswith(b"{")
-    return False
+    """Whether the file is one JSON document rather than JSON lines: an array, or a first
+    line too long to be a message (a document written on one line, never read whole)."""
+    return first.lstrip().startswith(b"[") or (
+        len(first) >= _LINE_LIMIT and not first.endswith(b"\n"))
 
 
 def _lines(name: str, start: int, lines: Iterator[bytes], reading: Reading

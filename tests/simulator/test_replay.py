@@ -158,19 +158,86 @@ def test_a_generated_key_is_printed_once(tmp_path):
     assert outcome.output.count("anonymize key (printed once") == 1
 
 
-@pytest.mark.parametrize("args, says", [
-    (["missing.jsonl"], "cannot read missing.jsonl: no such file or folder"),
-    (["-", "--jobs", "2"], "standard input (-) can be read once"),
-    (["IN", "--speed", "0"], "--speed must be above 0"),
-    (["IN", "--speed", "2", "--rate", "5"], "give one of them"),
-    (["IN", "--catalog", "IN"], "must be a JSON list of items"),
+@pytest.mark.parametrize("args, code, says", [
+    (["missing.jsonl"], 1, "cannot read missing.jsonl: no such file or folder"),
+    (["-", "--jobs", "2"], 1, "standard input (-) can be read once"),
+    (["IN", "--catalog", "IN"], 1, "must be a JSON list of items"),
+    (["EMPTY"], 1, "the inputs hold no Segment message (0 lines in 1 file)"),
+    (["IN", "--speed", "0"], 2, "not in the range x>0"),
+    (["IN", "--rate", "-1"], 2, "not in the range x>0"),
+    (["IN", "--speed", "2", "--rate", "5"], 2, "give one of them"),
 ])
-def test_a_wrong_setup_is_one_line_and_exit_1(tmp_path, args, says):
+def test_a_wrong_setup_is_one_line_and_its_exit_code(tmp_path, args, code, says):
     source = write_lines(tmp_path / "in.jsonl", [message(1)])
-    args = [str(source) if a == "IN" else a for a in args]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"\n")
+    args = [{"IN": str(source), "EMPTY": str(empty)}.get(a, a) for a in args]
     outcome = replay(*args, "--out", tmp_path / "out", input=b"")
-    assert outcome.exit_code == 1, outcome.output
+    assert outcome.exit_code == code, outcome.output
     assert says in outcome.output and "Traceback" not in outcome.output
+
+
+def test_a_journal_that_exists_is_refused_so_the_report_counts_this_replay_only(tmp_path):
+    source = write_lines(tmp_path / "in.jsonl", [message(1)])
+    journal = tmp_path / "journal.sqlite"
+    first = replay(source, "--journal", journal, "--out", tmp_path / "out")
+    assert first.exit_code == 0, first.output
+    again = replay(source, "--journal", journal, "--out", tmp_path / "out")
+    assert again.exit_code == 1 and "exists: give a new file" in again.output
+
+
+def test_standard_input_runs_as_one_job_by_itself(tmp_path):
+    lines = orjson.dumps(message(1)) + b"\n"
+    outcome = replay("-", "--out", tmp_path, input=lines)
+    assert outcome.exit_code == 0, outcome.output
+    assert "jobs=1" in outcome.output
+
+
+def test_a_broken_first_line_loses_only_itself(tmp_path):
+    for broken in (b'{"type": "track", "event": "Video', b'{"a": NaN}', b'{"a": 1} trailing'):
+        source = tmp_path / "in.jsonl"
+        source.write_bytes(broken + b"\n" + orjson.dumps(message(1)) + b"\n\n"
+                           + orjson.dumps(message(2)) + b"\n")
+        result = run_simulation(SimulationSettings(inputs=(str(source),)))
+        assert result.total == 2, broken
+        assert result.source["unreadable"]["not_json"]["examples"] == [f"{source}:1"]
+
+
+def test_a_byte_order_mark_is_not_a_broken_line(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + orjson.dumps(message(1)) + b"\n")
+    result = run_simulation(SimulationSettings(inputs=(str(source),)))
+    assert result.total == 1 and not result.source["unreadable"]
+
+
+def test_hidden_files_and_folders_are_left_out(tmp_path):
+    write_lines(tmp_path / "a.jsonl", [message(1)])
+    write_lines(tmp_path / ".hidden.jsonl", [message(2)])
+    (tmp_path / ".git").mkdir()
+    write_lines(tmp_path / ".git" / "x.jsonl", [message(3)])
+    result = run_simulation(SimulationSettings(inputs=(str(tmp_path),)))
+    assert result.total == 1 and result.source["files"] == [str(tmp_path / "a.jsonl")]
+
+
+def test_a_truncated_gzip_is_counted_and_what_came_before_is_replayed(tmp_path):
+    whole = gzip.compress(b"".join(orjson.dumps(message(n)) + b"\n" for n in range(50)))
+    (tmp_path / "a.gz").write_bytes(whole[: len(whole) - 20])
+    write_lines(tmp_path / "b.jsonl", [{**message(9), "messageId": "m99"}])
+    result = run_simulation(SimulationSettings(inputs=(str(tmp_path),)))
+    assert result.source["unreadable"]["truncated_file"]["examples"] == [str(tmp_path / "a.gz")]
+    assert 0 < result.total < 51  # the last one read is m99, of b.jsonl
+    assert result.interactions_by_type == {"play": result.total}
+
+
+def test_a_document_on_one_long_line_is_streamed_not_read_whole(tmp_path):
+    from simulator.read.exports import _LINE_LIMIT
+    items = [{**message(n % 60), "messageId": f"m{n}",
+              "properties": {"asset_id": "a1", "pad": "x" * 2000}} for n in range(700)]
+    source = tmp_path / "in.json"
+    source.write_bytes(orjson.dumps({"batch": items}))
+    assert source.stat().st_size > _LINE_LIMIT
+    result = run_simulation(SimulationSettings(inputs=(str(source),)))
+    assert result.total == 700 and result.interactions_by_type == {"play": 700}
 
 
 def test_speed_keeps_the_original_gaps_divided_by_x():
@@ -196,6 +263,15 @@ def test_rate_sends_r_messages_a_second():
     clock = FakeClock()
     sent_at = [clock.now() for _ in paced([{}] * 5, Pace(rate=4), clock)]
     assert sent_at == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_a_stop_request_ends_a_pacing_wait_at_once():
+    clock = FakeClock()
+    asked = []
+    messages = [{"timestamp": "2025-01-06T20:00:00Z"}, {"timestamp": "2025-01-06T21:00:00Z"}]
+    sent = [m for m in paced(messages, Pace(speed=1), clock, stop=lambda: bool(asked))
+            if not asked.append(1)]
+    assert len(sent) == 1 and clock.now() == 0.0
 
 
 def test_as_fast_as_possible_never_waits():
