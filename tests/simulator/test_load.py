@@ -5,6 +5,7 @@ against mock Spideo served here on a free loopback port."""
 import math
 import subprocess
 import threading
+import time
 from collections import Counter
 
 import orjson
@@ -136,9 +137,17 @@ def test_tallies_travel_and_merge_exactly():
 def test_the_outage_shape_retries_through_an_outage_and_measures_the_drain(mock):
     """The mock refuses everything (503, Retry-After 1) for 3 s, then recovers: every
     message is delivered after Segment's retries, and the backlog's drain is reported."""
-    faults = mock_state(mock.app).faults
-    faults.add({"status": 503, "retry_after": 1, "name": "outage"})
-    threading.Timer(3.0, faults.clear).start()
+    state = mock_state(mock.app)
+    state.faults.add({"status": 503, "retry_after": 1, "name": "outage"})
+
+    def end_the_outage_3_s_into_the_load() -> None:  # however long the load takes to start
+        deadline = time.monotonic() + 60
+        while state.journal.stats()["requests"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the setup check, then the first message of the load
+        time.sleep(3.0)
+        state.faults.clear()
+
+    threading.Thread(target=end_the_outage_3_s_into_the_load, daemon=True).start()
     done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "3", "--messages", "200",
                 "--rate", "100", "--shape", "outage", "--down", "3", "--time-scale", "2")
     assert done.returncode == 0, done.stdout + done.stderr
