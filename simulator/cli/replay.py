@@ -33,9 +33,9 @@ def replay(paths: tuple[str, ...], rules: str | None, catalog: str | None,
            anonymize_key: str | None, **delivery: Any) -> None:
     """Replay Segment exports: JSON lines, a JSON array or a {"batch": [...]} object, .gz
     of any of them, folders (recursively, in name order, as Segment's S3 layout sorts by
-    time), or - for standard input. Unreadable lines are counted by file and line, and
-    --strict fails on them (as on error-severity problems in the data), and so does a
-    replay of no message at all (exit 1)."""
+    time), or - for standard input. Unreadable lines are counted by file and line;
+    --strict fails on them (exit 3), as on error-severity problems in the data. Inputs
+    that hold no message at all fail the run (exit 1)."""
     if speed is not None and rate is not None:
         raise click.UsageError("--speed and --rate both set the pace: give one of them")
     hashing = anonymizer(anonymize, anonymize_key)
