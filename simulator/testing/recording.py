@@ -70,7 +70,7 @@ def record(messages: list[dict[str, Any]], out: Path, name: str, source: str,
              f"{datetime.now(UTC):%Y-%m-%d}.",
              "# The expectations are what the mock did then; after an intended change to "
              "the rules,",
-             f"# re-record them with: spideo-sim scenario record --update --out {out.name}",
+             f"# re-record them with: spideo-sim scenario record --update --out {out}",
              f"name: {_json(name)}",
              f"description: {_json(f'{len(messages)} messages from {source}')}"]
     if relative_rules:
