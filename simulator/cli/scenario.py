@@ -12,6 +12,8 @@ from mock_spideo import RulesError, SpideoSimError
 from simulator.cli.common import anonymize_options, anonymizer, err, fail
 from simulator.verdict import EXIT_STRICT
 
+_LARGE = 1000  # messages: a scenario this large takes a while on every run
+
 RUN_EXIT_CODES = """\b
 Exit codes: 0 every scenario passed; 1 the setup is wrong (a file, URL, key or client);
 2 the command line is wrong; 3 a scenario failed."""
@@ -75,10 +77,12 @@ def record(messages: tuple[str, ...], out: str, rules: str | None, name: str | N
         fail(f"cannot write {path}: the folder {path.parent} does not exist (create it first)")
     hasher = anonymizer(anonymize, anonymize_key)
     reading = Reading()
+    stream = read_messages(messages, reading)
     try:
-        found = list(islice(read_messages(messages, reading), limit))
+        found = list(islice(stream, limit))
     except ReadError as exc:
         fail(str(exc))
+    stream.close()  # stopped at --limit: what was read so far is counted
     if hasher:
         found = [hasher.message(message) for message in found]
     if not found:
@@ -90,8 +94,12 @@ def record(messages: tuple[str, ...], out: str, rules: str | None, name: str | N
     except (RulesError, OSError) as exc:
         fail(str(exc))
     path.write_text(recording.after, encoding="utf-8")
-    err.print(f"{path}: {len(found)} messages recorded from {reading.describe()}",
+    plural = "s" if len(found) != 1 else ""
+    err.print(f"{path}: {len(found)} message{plural} recorded from {reading.describe()}",
               soft_wrap=True)
+    if limit is None and len(found) > _LARGE:
+        err.print(f"A large scenario: every run replays its {len(found)} messages; "
+                  "--limit N records only the first N.", soft_wrap=True)
 
 
 @scenario.command(epilog=RUN_EXIT_CODES)

@@ -64,7 +64,8 @@ def delivery_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Exit 3 on error-severity problems the source did not cause on "
                           "purpose (severities from problems.yaml)."),
         click.option("--out", "out_dir", default="out", show_default=True,
-                     help="Folder for report.json and report.html (created if missing)."),
+                     help="Folder for report.json and report.html (created if missing; its "
+                          "parent must exist)."),
         click.option("--ui", is_flag=True,
                      help="Serve the in-process mock's web UI during the run and after the "
                           "report, until Ctrl-C."),

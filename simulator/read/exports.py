@@ -18,7 +18,7 @@ import gzip
 import io
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -96,7 +96,7 @@ class Reading:
 
 
 def read_messages(paths: Iterable[str], reading: Reading | None = None
-                  ) -> Iterator[dict[str, Any]]:
+                  ) -> Generator[dict[str, Any], None, None]:
     """Every message of the inputs, in order; `reading` (if given) counts what was read
     and what could not be. ReadError when an input cannot be opened."""
     reading = reading if reading is not None else Reading()

@@ -128,6 +128,7 @@ def test_record_reads_stdin(tmp_path):
                stdin="\n".join(json.dumps(m) for m in MESSAGES))
     assert done.exit_code == 0, done.output
     assert len(yaml.safe_load(out.read_text())["given"]) == 1
+    assert "1 message recorded from 1 line in 1 file" in done.output  # read up to --limit
 
 
 @pytest.mark.parametrize(("args", "says"), [
