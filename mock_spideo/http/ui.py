@@ -37,6 +37,7 @@ from mock_spideo.http.server import STOPPING
 from mock_spideo.http.templating import decoded, register_helpers
 from mock_spideo.segment import MESSAGE_TYPES, parse_time
 from mock_spideo.store.config import mask_key
+from mock_spideo.store.export import FORMATS, KINDS
 from mock_spideo.store.feed import OUTCOMES, Feed, RequestFilter
 
 __all__ = ["FILTERS", "blueprint", "request_filter"]
@@ -275,5 +276,5 @@ def _request_url(request_id: int) -> str:
 @blueprint.get("/__ui/controls")
 def controls() -> tuple[str, int]:
     """Reset the journal, add or clear faults (the page calls /__admin)."""
-    return render_template("ui/controls.html",
-                           faults=current_state().faults.snapshot()), 200
+    return render_template("ui/controls.html", faults=current_state().faults.snapshot(),
+                           exports=list(KINDS), formats=FORMATS), 200

@@ -220,3 +220,20 @@ def test_a_post_to_slash_is_still_journaled_as_traffic(app, http):
 
 def test_a_request_id_beyond_sqlites_range_is_a_404_not_a_500(http):
     assert http.get("/__ui/requests/99999999999999999999999").status_code == 404
+
+
+def test_the_controls_link_every_export_and_each_link_downloads_it(http):
+    import re
+    post(http)
+    page = http.get("/__ui/controls").get_data(as_text=True)
+    links = [html.unescape(link) for link in re.findall(r'href="(/__admin/export[^"]*)"', page)]
+    assert len(links) == 4 * 3  # interactions, user-properties, problems, requests x 3
+    for link in links:
+        if "format=parquet" in link:
+            continue  # the optional extra: tests/simulator cover it
+        answer = http.get(link)
+        body = answer.get_data(as_text=True)  # read whole: the export is streamed
+        assert answer.status_code == 200, (link, body)
+        assert "attachment" in answer.headers["Content-Disposition"]
+    interactions = http.get("/__admin/export?what=interactions&format=jsonl").get_data()
+    assert orjson.loads(interactions.splitlines()[0])["type"] == "play"
