@@ -21,10 +21,11 @@ class ConfigError(SpideoSimError, ValueError):
 
 
 def mask_key(key: str) -> str:
-    """An API key shown safely: its first and last two characters at most."""
+    """An API key shown safely: its first and last two characters at most, and not its
+    length (four stars, whatever is hidden)."""
     if len(key) <= 6:
-        return "*" * len(key)
-    return f"{key[:2]}{'*' * (len(key) - 4)}{key[-2:]}"
+        return "****"
+    return f"{key[:2]}****{key[-2:]}"
 
 
 @dataclass

@@ -51,5 +51,6 @@ def test_bad_config_files_say_why(tmp_path, text, words):
 
 def test_keys_are_masked():
     assert mask_key("demo-key") == "de****ey"
-    assert mask_key("abc") == "***"
+    assert mask_key("abc") == "****"
+    assert mask_key("a-much-longer-key-23") == "a-****23"  # its length is not shown
     assert "secret" not in mask_key("my-secret-key-123")
