@@ -163,22 +163,29 @@ def run_simulation(settings: SimulationSettings,
     if settings.inputs:
         _check_replay(settings)
     if settings.jobs <= 1:
-        def after_work(result: SimulationResult) -> None:
-            with interrupt_raises():  # the work is done: Ctrl-C ends the wait
-                after(result)  # type: ignore[misc]  # not None here
-
         with stop_on_interrupt() as stop:
             return run_shard(settings, Shard(), progress, stop, on_mock=on_mock,
-                             after=after_work if after else None)
+                             after=_ctrl_c_raising(after) if after else None)
     return merge_results(settings, run_sharded(run_shard, settings, settings.jobs, progress))
+
+
+def _ctrl_c_raising(after: Callable[[SimulationResult], None]
+                    ) -> Callable[[SimulationResult], None]:
+    """`after`, with Ctrl-C raising KeyboardInterrupt again: the work is done, and
+    Ctrl-C ends the wait for the user (the UI shown until then)."""
+    def wrapped(result: SimulationResult) -> None:
+        with interrupt_raises():
+            after(result)
+    return wrapped
 
 
 def run_shard(settings: SimulationSettings, shard: Shard,
               progress: Callable[[int], None] | None, stop: StopFlag, *,
               on_mock: Callable[[str], None] | None = None,
               after: Callable[[SimulationResult], None] | None = None) -> SimulationResult:
-    """Generate one shard's viewers, deliver them into this shard's own mock (or to the
-    target), and account for them."""
+    """Take one shard's messages (its generated viewers, or its viewers' messages in the
+    replayed files), deliver them into this shard's own mock (or to the target), and
+    account for them."""
     source = _source(settings, shard, stop)
     result = SimulationResult(settings)
     result.expected_codes |= source.expected_codes
