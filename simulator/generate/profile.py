@@ -169,19 +169,17 @@ class Audience(_Section, frozen=True):
     at_least: AtLeastOne = 1
     after_playing: bool = True
 
+    _TESTS = ("completions_within_hours", "plays_within_hours", "orders_within_hours",
+              "no_play_within_hours")
+
     def __post_init__(self) -> None:
         if len(self.tests) != 1:
-            raise ValueError("an audience needs exactly one of completions_within_hours, "
-                             "plays_within_hours, orders_within_hours, no_play_within_hours")
+            raise ValueError(f"an audience needs exactly one of {', '.join(self._TESTS)}")
 
     @property
     def tests(self) -> dict[str, float]:
         """The membership test(s) set: name -> window in hours."""
-        return {name: hours for name, hours in (
-            ("completions_within_hours", self.completions_within_hours),
-            ("plays_within_hours", self.plays_within_hours),
-            ("orders_within_hours", self.orders_within_hours),
-            ("no_play_within_hours", self.no_play_within_hours)) if hours is not None}
+        return _chosen(self, self._TESTS)
 
 
 class Trait(_Section, frozen=True):
@@ -195,18 +193,23 @@ class Trait(_Section, frozen=True):
     top_genre_within_hours: Positive | None = None
     last_played_within_hours: Positive | None = None
 
+    _COMPUTATIONS = ("watch_minutes_within_hours", "top_genre_within_hours",
+                     "last_played_within_hours")
+
     def __post_init__(self) -> None:
         if len(self.computations) != 1:
-            raise ValueError("a trait needs exactly one of watch_minutes_within_hours, "
-                             "top_genre_within_hours, last_played_within_hours")
+            raise ValueError(f"a trait needs exactly one of {', '.join(self._COMPUTATIONS)}")
 
     @property
     def computations(self) -> dict[str, float]:
         """The computation(s) set: name -> window in hours."""
-        return {name: hours for name, hours in (
-            ("watch_minutes_within_hours", self.watch_minutes_within_hours),
-            ("top_genre_within_hours", self.top_genre_within_hours),
-            ("last_played_within_hours", self.last_played_within_hours)) if hours is not None}
+        return _chosen(self, self._COMPUTATIONS)
+
+
+def _chosen(section: Any, names: tuple[str, ...]) -> dict[str, float]:
+    """The fields among `names` that a section sets: name -> value (a section of these
+    kinds takes exactly one)."""
+    return {name: value for name in names if (value := getattr(section, name)) is not None}
 
 
 class Engage(_Section, frozen=True):
