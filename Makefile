@@ -35,8 +35,11 @@ simulate: install
 
 # Across the cores (pytest-xdist; each worker starts its own servers on free ports); the
 # long tests are stolen by whichever worker is free. One file: pytest -q PATH.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: every worker and every
+# command a test starts would otherwise compile the sources (and pytest rewrite the test
+# modules) again, a few seconds each.
 test: install
-	$(PY) -m pytest -q -n auto --dist worksteal
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n auto --dist worksteal
 
 contract: install
 	$(PY) -m pytest -q scenarios
