@@ -11,7 +11,22 @@ import yaml
 
 from mock_spideo.errors import SpideoSimError
 
-__all__ = ["read_yaml"]
+__all__ = ["compose_yaml", "parse_yaml", "read_yaml"]
+
+# libyaml's loader where PyYAML was built with it (the wheels are): the same documents
+# and the same errors (with their line), parsed about ten times faster, which every
+# command pays for the shipped rules, vocabulary, problems and profile.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """`yaml.safe_load`, with libyaml when it is there."""
+    return yaml.load(text, Loader=_LOADER)
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """`yaml.compose` (the node tree, with each node's line), safely, with libyaml."""
+    return yaml.compose(text, Loader=_LOADER)
 
 
 def read_yaml(path: str | Path, error: type[SpideoSimError], what: str) -> Any:
@@ -25,7 +40,7 @@ def read_yaml(path: str | Path, error: type[SpideoSimError], what: str) -> Any:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise error(f"cannot read {what} {path}: {reason}") from None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
+from mock_spideo.files import parse_yaml
 
 __all__ = ["PROBLEM_CODES", "Problem", "ProblemSpec", "Setting", "Severity", "catalogue",
            "problem", "setup_setting", "severity_of"]
@@ -48,7 +48,7 @@ def catalogue() -> dict[str, ProblemSpec]:
     """Every problem code the mock knows, by code."""
     text = resources.files("mock_spideo").joinpath("data/problems.yaml").read_text("utf-8")
     specs = {}
-    for code, entry in yaml.safe_load(text).items():
+    for code, entry in parse_yaml(text).items():
         status = int(entry["status"])
         specs[code] = ProblemSpec(code, entry["severity"], status,
                                   int(entry.get("rest_status", status)), entry["message"],

@@ -20,6 +20,7 @@ from mock_spideo.engine import fql
 from mock_spideo.engine.paths import FieldPath, PathSyntaxError, parse_path
 from mock_spideo.engine.vocabulary import vocabulary
 from mock_spideo.errors import SpideoSimError
+from mock_spideo.files import compose_yaml, parse_yaml
 from mock_spideo.segment import canonical_key
 
 __all__ = ["Rule", "RuleSet", "RulesError", "default_rules", "load_rules", "parse_rules"]
@@ -154,8 +155,8 @@ def _reads_context(ast: Any) -> bool:
 def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     """Validate and compile a rules document; raises RulesError naming what is wrong."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = compose_yaml(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RulesError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=source,

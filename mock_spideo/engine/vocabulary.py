@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
+from mock_spideo.files import parse_yaml
 
 __all__ = ["Vocabulary", "vocabulary"]
 
@@ -39,5 +39,5 @@ class Vocabulary:
 def vocabulary() -> Vocabulary:
     """The shipped vocabulary (loaded once)."""
     text = resources.files("mock_spideo").joinpath("data/vocabulary.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = parse_yaml(text)
     return Vocabulary(types=dict(data["types"]), aliases=dict(data["aliases"]))

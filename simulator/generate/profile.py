@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-import yaml
 
 from mock_spideo import SpideoSimError
-from mock_spideo.files import read_yaml
+from mock_spideo.files import parse_yaml, read_yaml
 
 __all__ = [
     "Audience",
@@ -260,7 +259,7 @@ def load_profile(path: str | Path | None = None, **overrides: Any) -> Profile:
 
     Overrides use dotted keys: load_profile(**{"population.users": 5}); None is ignored.
     Raises ProfileError naming the file and the key."""
-    data: dict[str, Any] = yaml.safe_load(_default_text())
+    data: dict[str, Any] = parse_yaml(_default_text())
     source = "the default profile"
     if path is not None:
         source = str(path)
@@ -295,7 +294,7 @@ def load_faults(name_or_path: str, error: type[SpideoSimError]) -> Any:
     """The fault rules of a shipped fault profile (by name) or of a YAML/JSON file (by
     path). `error` (one line) when it is neither, or cannot be read."""
     if name_or_path in fault_profile_names():
-        return yaml.safe_load(resources.files("simulator").joinpath(
+        return parse_yaml(resources.files("simulator").joinpath(
             f"profiles/faults/{name_or_path}.yaml").read_text("utf-8"))
     if not Path(name_or_path).exists() and "/" not in name_or_path and "." not in name_or_path:
         raise error(f"no fault profile named {name_or_path!r} and no such file; shipped "

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from mock_spideo import RulesError, RuleSet, SpideoSimError, default_rules, load_rules
+from mock_spideo.files import parse_yaml
 from simulator.generate import Simulation, complete_message, load_profile
 
 __all__ = ["Given", "Scenario", "ScenarioError", "load_scenario", "scenario_files"]
@@ -90,7 +91,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; ScenarioError says where and why it is bad."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError(path, "", f"cannot read YAML: {exc}") from None
     error = best_match(_validator().iter_errors(data))

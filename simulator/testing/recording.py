@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from mock_spideo import RuleSet, default_rules, load_rules
+from mock_spideo.files import parse_yaml
 from simulator.generate import complete_message
 from simulator.testing.expectations import brief
 from simulator.testing.loading import Given, Scenario, ScenarioError, load_scenario
@@ -35,7 +36,6 @@ __all__ = ["Recording", "record", "rerecord"]
 
 _EXPECT = re.compile(r"^expect:", re.MULTILINE)
 _TOP_LEVEL = re.compile(r"^[^\s#]", re.MULTILINE)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def _json(value: Any) -> str:
     YAML allows it, escaped where it does not (YAML refuses some code points)."""
     text = json.dumps(value, ensure_ascii=False)
     try:
-        if yaml.load(f"v: {text}", Loader=_LOADER)["v"] == value:
+        if parse_yaml(f"v: {text}")["v"] == value:
             return text
     except yaml.YAMLError:
         pass

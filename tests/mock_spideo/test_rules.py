@@ -117,7 +117,7 @@ RULE = "  - name: r\n    when: type = \"track\"\n"
 
 @pytest.mark.parametrize(("text", "line", "rule", "field", "reason"), [
     ("rules: [\n", 2, None, None,
-     "not valid YAML: expected the node content, but found '<stream end>'"),
+     "not valid YAML: did not find expected node content"),
     ("- a\n- b\n", 1, None, None, "expected a mapping with a 'rules' list"),
     ("rules: {}\n", 1, None, None, "expected a mapping with a 'rules' list"),
     ("user_properties: [1]\nrules: []\n", 1, None, None,
