@@ -27,6 +27,7 @@ from mock_spideo import (
     Journal,
     LiveServer,
     MockConfig,
+    SpideoSimError,
     create_app,
     load_rules,
     mock_state,
@@ -44,18 +45,44 @@ from simulator.deliver import (
 )
 from simulator.deliver.pacing import Pace
 from simulator.deliver.target import TargetUrl, probe
-from simulator.generate.profile import load_faults
+from simulator.generate.profile import load_faults, load_profile
 from simulator.generate.stream import Shard
-from simulator.read import ReadError, Reading
+from simulator.read import ReadError, Reading, input_bytes
 from simulator.shards import StopFlag, interrupt_raises, run_sharded, stop_on_interrupt
 from simulator.sources import Source, generated, load_catalog_file, replayed
 
-__all__ = ["DEFAULT_MAX_REQUESTS", "SimulationResult", "SimulationSettings", "merge_results",
-           "run_simulation"]
+__all__ = ["DEFAULT_MAX_REQUESTS", "MESSAGES_PER_JOB", "SimulationResult", "SimulationSettings",
+           "default_jobs", "merge_results", "run_simulation"]
 
 # Request rows each in-process mock keeps (older ones are dropped, every count stays
 # exact): far more than `make simulate` sends, and about 150 MB at most.
 DEFAULT_MAX_REQUESTS = 1_000_000
+
+# A process costs about a second of CPU to start (a fresh interpreter imports the simulator
+# and builds its mock) and delivers about 10,000 messages a second in-process: below this
+# many messages each, one more process slows a run down instead.
+MESSAGES_PER_JOB = 10_000
+_MESSAGES_PER_VIEWER_DAY = 500  # the default profile: 498 on day one, 600 over a week
+_BYTES_PER_MESSAGE = 1_250  # a generated message as a JSON line
+
+
+def default_jobs(source: dict[str, Any], cores: int) -> int:
+    """How many processes a run of `source` (SimulationSettings' users, days, profile,
+    limit; or inputs) gets when the user does not say: one per core, but one per
+    MESSAGES_PER_JOB expected messages, so that a small run is not slowed down by
+    starting processes. Where the size cannot be told (a bad profile, a missing input),
+    one per core: the run itself then says what is wrong."""
+    try:
+        if source.get("inputs"):
+            expected = input_bytes(source["inputs"]) // _BYTES_PER_MESSAGE
+        else:
+            users = source.get("users") or load_profile(source.get("profile")).population.users
+            expected = int(users * source.get("days", 1.0) * _MESSAGES_PER_VIEWER_DAY)
+    except (SpideoSimError, OSError):
+        return cores
+    if source.get("limit"):
+        expected = min(expected, source["limit"])
+    return max(1, min(cores, expected // MESSAGES_PER_JOB))
 
 
 @dataclass

@@ -47,7 +47,8 @@ def delivery_options(command: Callable[..., Any]) -> Callable[..., Any]:
                           "uses HTTP."),
         click.option("--jobs", type=click.IntRange(1, 64),
                      help="Processes: the viewers are split across them, each with its own "
-                          "mock [default: one per CPU core; 1 with --ui]."),
+                          "mock [default: one per CPU core, but one per 10,000 messages "
+                          "expected for a smaller run; 1 with --ui]."),
         click.option("--workers", type=click.IntRange(1, 64),
                      help="Concurrent deliveries per process [default: 1 in-process, 2 over "
                           "HTTP]."),
@@ -92,7 +93,7 @@ def run_and_report(what: str, source: dict[str, Any], *, target: str | None, api
                    send_all: bool, strict: bool, out_dir: str, ui: bool) -> None:
     """Run (`source` gives the SimulationSettings of what to deliver), print the report,
     write its files, and exit with the verdict's code."""
-    from simulator.simulate import SimulationSettings
+    from simulator.simulate import SimulationSettings, default_jobs
     out = output_folder(out_dir)
     if faults and target:
         fail("--faults injects faults into the in-process mock; with --target the service "
@@ -101,7 +102,7 @@ def run_and_report(what: str, source: dict[str, Any], *, target: str | None, api
         fail("--ui shows the in-process mock; with --target, open the UI of the mock at"
              " the target instead (spideo-sim mock serves it at /)")
     one_mock = ui or source.get("journal") or "-" in source.get("inputs", ())
-    jobs = jobs or (1 if one_mock else os.cpu_count() or 1)
+    jobs = jobs or (1 if one_mock else default_jobs(source, os.cpu_count() or 1))
     settings = SimulationSettings(**source, target=target, api_key=api_key, client=client,
                                   faults=faults, workers=workers, time_scale=time_scale,
                                   send_all=send_all, ui=ui, transport=transport,  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ memory whatever the size of the input.
 """
 
 from simulator.read.anonymize import Anonymizer
-from simulator.read.exports import ReadError, Reading, Unreadable, read_messages
+from simulator.read.exports import ReadError, Reading, Unreadable, input_bytes, read_messages
 
-__all__ = ["Anonymizer", "ReadError", "Reading", "Unreadable", "read_messages"]
+__all__ = ["Anonymizer", "ReadError", "Reading", "Unreadable", "input_bytes",
+           "read_messages"]
