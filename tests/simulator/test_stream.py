@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from simulator.generate.profile import load_profile
-from simulator.generate.schemas import message_validator
 from simulator.generate.stream import Simulation
+from tests.support.schemas import message_validator
 
 
 def ms(text):
