@@ -3,6 +3,13 @@ import pytest
 pytest_plugins = ["pytester"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first, the others in their order after them: across xdist's
+    workers the long tests start at once, and the short ones fill the cores at the end,
+    instead of one worker finishing a long test alone while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session (tests/support/browser.py): skipped

@@ -14,6 +14,8 @@ from simulator.report import report_dict
 from simulator.simulate import SimulationSettings, run_simulation
 from tests.support.processes import SPIDEO_SIM
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py
+
 # Per message (by a hash of its messageId), so that which messages a fault hits does not
 # depend on how retries interleave with new messages, which timing decides.
 FAULTS = ("seed: 4\nfaults:\n"

@@ -61,6 +61,7 @@ def test_segments_published_vectors_through_the_live_oracle(oracle):
     assert disagreements(oracle, cases) == []
 
 
+@pytest.mark.slow
 def test_at_least_two_thousand_generated_expressions_agree_with_segment(oracle):
     compared: list[int] = []
 

@@ -7,12 +7,15 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+import pytest
+
 from mock_spideo import load_rules
 from simulator.testing import InProcessTarget, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_a_planted_bug_becomes_a_regression_scenario(tmp_path):
     shipped = resources.files("mock_spideo").joinpath("data/default_rules.yaml").read_text()
     assert shipped.count("interaction: click") == 1

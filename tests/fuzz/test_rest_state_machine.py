@@ -3,11 +3,14 @@ that must agree with the mock's journal after any sequence of calls."""
 
 from urllib.parse import quote
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from mock_spideo import create_app, vocabulary
+
+pytestmark = pytest.mark.slow  # see tests/conftest.py
 
 USERS = st.sampled_from(["u1", "u/2", "ü 3"])
 CONTENTS = st.sampled_from(["c1", "c/2", "épisode 3"])

@@ -27,6 +27,7 @@ def test_the_interaction_type_enum_is_the_vocabulary():
 
 @pytest.mark.skipif(not SCHEMATHESIS.exists() and not shutil.which("schemathesis"),
                     reason="schemathesis is not installed (make install installs it)")
+@pytest.mark.slow
 def test_schemathesis_finds_no_failure_in_any_operation(tmp_path):
     with LiveServer(create_app()) as server:
         done = subprocess.run(

@@ -9,9 +9,12 @@ import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import urllib3
 
 from tests.support.processes import SPIDEO_SIM, start
+
+pytestmark = pytest.mark.slow  # see tests/conftest.py
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"demo-key:").decode(),
         "Content-Type": "application/json", "X-Segment-Settings":

@@ -13,6 +13,8 @@ from mock_spideo import LiveServer, MockConfig, create_app
 from mock_spideo.segment import destination_headers
 from tests.support.browser import screenshot
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py
+
 HEADERS = {**destination_headers("demo-key", {"client": "demo"}),
            "Content-Type": "application/json"}
 HTTP = urllib3.PoolManager(retries=False, timeout=10)

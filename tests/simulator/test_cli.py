@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
@@ -58,6 +59,7 @@ def test_mapping_explain_shows_the_match_and_the_near_misses(tmp_path):
     assert '"type": "moreInfo"' in done.output and '"content_id": "p1"' in done.output
 
 
+@pytest.mark.slow
 def test_generate_is_byte_identical_across_processes_and_hash_seeds():
     """Same seed and options, same bytes, whatever the interpreter's hash seed (a faker
     provider that iterated a set once broke this)."""

@@ -105,6 +105,7 @@ def test_at_least_forty_scenarios_ship():
         load_scenario(path)  # every shipped file is valid
 
 
+@pytest.mark.slow
 def test_target_mode_passes_against_the_mock_in_another_process(pytester):
     process, port = start("mock", health="/__admin/health")
     try:

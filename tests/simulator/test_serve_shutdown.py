@@ -94,6 +94,7 @@ def final_counts(log: str) -> tuple[int, int, int]:
     return accepted, outcomes, int(spooled[1]) if spooled else 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_stopping_with_a_backlog_spools_it_and_the_next_start_resends_it(tmp_path, stop):
     spool = tmp_path / "spool.jsonl"

@@ -180,6 +180,7 @@ def test_serve_says_which_messages_spideo_refused_or_ignored():
     assert lines[3].startswith("filtered page: Spideo does not accept 'page' calls")
 
 
+@pytest.mark.slow
 def test_the_serve_command_prints_those_lines_unless_quiet():
     for quiet in (False, True):
         port = free_port()
