@@ -65,7 +65,7 @@ def test_segments_published_vectors_through_the_live_oracle(oracle):
 def test_at_least_two_thousand_generated_expressions_agree_with_segment(oracle):
     compared: list[int] = []
 
-    @settings(max_examples=max(AT_LEAST // BATCH + 10, settings.default.max_examples // 2))
+    @settings(max_examples=max(-(-AT_LEAST // BATCH), settings.default.max_examples // 2))
     @given(cases=st.lists(fql_cases(), min_size=BATCH, max_size=BATCH))
     def agree(cases):
         found = disagreements(oracle, cases)
