@@ -99,7 +99,7 @@ def final_counts(log: str) -> tuple[int, int, int]:
 def test_stopping_with_a_backlog_spools_it_and_the_next_start_resends_it(tmp_path, stop):
     spool = tmp_path / "spool.jsonl"
     process, port, _ = run_serve(spool, "--drain-timeout", "0.2")
-    sent = post_batches(port, 4, 400)
+    sent = post_batches(port, 4, 200)
     process.send_signal(stop)
     _, log = process.communicate(timeout=60)
     assert process.returncode == 0, log
