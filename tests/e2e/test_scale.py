@@ -3,8 +3,11 @@ totals do not depend on how many processes (shards) share the viewers."""
 
 import json
 import os
+import pty
+import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -71,18 +74,61 @@ def test_shards_deliver_to_a_target_each_with_its_own_deliverer():
     assert mock_state(app).journal.stats()["interactions_by_type"] == alone.interactions_by_type
 
 
+class Terminal:
+    """A pseudo-terminal as the command's stderr, read in the background (so that the
+    progress bar, which draws only on a terminal, never blocks on a full buffer)."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = pty.openpty()
+        self.text = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+
+    def start(self) -> None:
+        os.close(self.slave)  # the command holds it now
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # the command ended: the terminal is gone
+                return
+            if not chunk:
+                return
+            self.text += chunk.decode(errors="replace")
+
+    def wait_for(self, pattern: str, seconds: float = 60) -> re.Match:
+        deadline = time.monotonic() + seconds
+        while (found := re.search(pattern, self.text)) is None:
+            assert time.monotonic() < deadline, f"no {pattern!r} in: {self.text[-2000:]}"
+            time.sleep(0.05)
+        return found
+
+    def close(self) -> str:
+        self._reader.join(timeout=10)
+        os.close(self.master)
+        return self.text
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_every_shard_and_reports_what_was_done(tmp_path, jobs):
-    """As a terminal does: SIGINT to the whole process group."""
+    """As a terminal does: SIGINT to the whole process group, once the progress bar
+    shows the shards delivering."""
+    terminal = Terminal()
     process = subprocess.Popen(
         [SPIDEO_SIM, "simulate", "--users", "400", "--jobs", jobs, "--out", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    started = process.stderr.readline()  # the command has parsed its options and begun
-    assert started.startswith("Simulating"), started
-    time.sleep(3)  # delivering by now: the shards take about a second to start
-    os.killpg(process.pid, signal.SIGINT)
-    out, err = process.communicate(timeout=120)
-    err = started + err
+        stdout=subprocess.PIPE, stderr=terminal.slave, text=True, start_new_session=True,
+        env={**os.environ, "COLUMNS": "200"})
+    terminal.start()
+    try:
+        terminal.wait_for(r"Simulating")
+        terminal.wait_for(r"\b[1-9]\d{3,} messages")  # a thousand generated, at least
+        os.killpg(process.pid, signal.SIGINT)
+        out, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        err = terminal.close()
     assert process.returncode == 130, out + err
     assert "Traceback" not in out + err
     assert "Result: INTERRUPTED by Ctrl-C" in out and "Conservation: OK" in out
