@@ -45,13 +45,17 @@ def figures(result):
 def test_in_process_and_http_transports_give_the_same_report(tmp_path):
     faults = tmp_path / "faults.yaml"
     faults.write_text(FAULTS)
-    common = {"users": 5, "seed": 3, "days": 0.5, "faults": str(faults), "workers": 1,
+    # 736 messages where every fault of the file fires: retries, drops, a 400 discarded
+    common = {"users": 5, "seed": 4, "days": 0.25, "faults": str(faults), "workers": 1,
               "time_scale": 100_000}
     in_process = run_simulation(SimulationSettings(**common, transport="inprocess"))
     over_http = run_simulation(SimulationSettings(**common, transport="http"))
     assert report_dict(in_process)["run"]["transport"] == "inprocess"
     assert report_dict(over_http)["run"]["transport"] == "http"
     assert in_process.ledger.retries > 20 and in_process.problems_by_code["injected_fault"]
+    assert in_process.ledger.outcomes["discarded"] > 0
+    assert in_process.received["outcomes"]["fault"]["count"] > in_process.problems_by_code[
+        "injected_fault"]  # dropped connections too
     assert figures(in_process) == figures(over_http)
 
 
