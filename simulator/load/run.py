@@ -20,12 +20,18 @@ import gevent
 from locust import argument_parser, events
 from locust.env import Environment
 from locust.exception import RPCError
-from locust.runners import MasterRunner, Runner
+from locust.runners import STATE_INIT, STATE_RUNNING, STATE_SPAWNING, MasterRunner, Runner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
 from simulator.deliver import RetryPolicy
 from simulator.load.conservation import Conservation, check_conservation
-from simulator.load.locustfile import SegmentShape, SegmentUser, state_of, wait_for_tallies
+from simulator.load.locustfile import (
+    LoadState,
+    SegmentShape,
+    SegmentUser,
+    state_of,
+    wait_for_tallies,
+)
 from simulator.load.plan import LoadPlan
 from simulator.load.tally import Tally
 
@@ -112,7 +118,7 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
             Path(csv_prefix).parent.mkdir(parents=True, exist_ok=True)
             writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, csv_prefix, False)
         except OSError as exc:
-            runner.quit()
+            _quit(runner)
             raise LoadError(f"cannot write Locust's CSV files at --csv {csv_prefix}: "
                             f"{exc.strerror or exc}") from None
         writing = gevent.spawn(writer.stats_writer)
@@ -128,8 +134,7 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
             _wait_for_workers(runner, expect_workers, wait_workers_s, children)
         started = time.monotonic()
         runner.start_shape()
-        if runner.shape_greenlet is not None:
-            runner.shape_greenlet.join()
+        _run_to_the_end(runner, state_of(environment))
         complete = wait_for_tallies(environment) if isinstance(runner, MasterRunner) else True
         seconds = time.monotonic() - started
         state = state_of(environment)
@@ -143,15 +148,55 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
         if writer is not None and writing is not None:
             writing.kill()
             writer.close_files()
-        runner.quit()
-        for child in children:  # their tallies are in; a worker that stopped waits for
-            try:                # stop_timeout before it reads the quit
-                child.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                child.terminate()
-                child.wait(timeout=10)
+        _quit(runner)
+        _end_children(children)
         if web_ui is not None and not keep_web:
             web_ui.stop()
+
+
+def _run_to_the_end(runner: Runner, state: LoadState) -> None:
+    """Run the shape until every message has its outcome, and stop then, rather than at
+    the shape's next tick (up to a second later); or until the shape stops (the run time).
+
+    A master quits its workers at once: each sends its last statistics and its tally as
+    it quits (told to stop, a worker would not read the quit for stop_timeout)."""
+    shape = runner.shape_greenlet
+    if shape is None:
+        return
+    gevent.wait([shape, state.all_done], count=1)
+    if runner.state in (STATE_INIT, STATE_SPAWNING, STATE_RUNNING):  # the shape goes on
+        if isinstance(runner, MasterRunner):
+            runner.stop(send_stop_to_client=False)
+            runner.send_message("quit")
+        else:
+            runner.stop()
+    shape.join()
+
+
+def _quit(runner: Runner) -> None:
+    """Locust's quit, without a master's half-second wait for its workers' last
+    statistics: each worker sends them before its tally, and the tallies are in (or
+    given up on)."""
+    if isinstance(runner, MasterRunner):
+        runner.stop(send_stop_to_client=False)
+        runner.send_message("quit")
+        runner.greenlet.kill(block=True)
+    else:
+        runner.quit()
+
+
+def _end_children(children: list[subprocess.Popen[bytes]], seconds: float = 1.0) -> None:
+    """The local workers, once their tallies are in: they quit by themselves; one that
+    was told to stop (the run time) waits stop_timeout before it reads the quit, so it is
+    ended. One deadline for all, not one each."""
+    deadline = time.monotonic() + seconds
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.terminate()
+    for child in children:
+        child.wait(timeout=10)
 
 
 _CTRL_C: list[object] = []  # the handler, once set
