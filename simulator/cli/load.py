@@ -101,26 +101,27 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
          local_workers: int | None, admin_token: str | None) -> None:
     """Put Segment-shaped load on an endpoint with Locust: generated viewers' messages,
     delivered with Segment's headers and retries, each answer classified."""
-    _locust_process()
+    locust_process = bool(os.environ.get(_LOCUST_PROCESS))
+    if not locust_process and Path(sys.argv[0]).name != "spideo-sim":
+        fail("spideo-sim load runs from the spideo-sim command only (it starts a new "
+             "interpreter)")  # in-process (a test's CliRunner): it would replace the process
     if worker:
         if master or local_workers or target:
             fail("--worker takes its plan from the master: give only --master-host and "
                  "--master-port")
+        _locust_process()
         _worker(master_host, master_port)
         return
     if not target:
         fail("give --target URL: the endpoint under load (e.g. http://127.0.0.1:8787)")
-    try:  # the stream's options, checked here rather than in every worker
-        Simulation.from_options(users=users, days=days, seed=seed, start=start,
-                                profile=profile)
-    except (ProfileError, ValueError) as exc:
-        fail(str(exc))
     try:
         url = TargetUrl.parse(target)
-        probe(url, api_key, client,  # an outage may have begun: a retryable answer will do
-              tolerate=RetryPolicy.retryable if shape == "outage" else None)
     except SetupError as exc:
         fail(str(exc))
+    if not locust_process:  # checked once, before the second it takes to import Locust
+        _check_setup(url, api_key, client, outage=shape == "outage", users=users, days=days,
+                     seed=seed, start=start, profile=profile)
+        _locust_process()
     from simulator.load.plan import LoadPlan
     plan = LoadPlan(endpoint=url.endpoint, api_key=api_key, client=client, users=users,
                     days=days, seed=seed, start=start,
@@ -167,6 +168,22 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
              else 0)
 
 
+def _check_setup(url: TargetUrl, api_key: str, client: str, *, outage: bool,
+                 users: int | None, days: float, seed: int, start: str | None,
+                 profile: str | None) -> None:
+    """The stream's options (here rather than in every worker), then one setup-check
+    message to the target: a wrong option, URL, key or client fails in one line."""
+    try:
+        Simulation.from_options(users=users, days=days, seed=seed, start=start,
+                                profile=profile)
+    except (ProfileError, ValueError) as exc:
+        fail(str(exc))
+    try:  # an outage may have begun: a retryable answer will do
+        probe(url, api_key, client, tolerate=RetryPolicy.retryable if outage else None)
+    except SetupError as exc:
+        fail(str(exc))
+
+
 def _worker(master_host: str, master_port: int) -> None:
     run = _locust()
     err.print(f"Locust worker: waiting for the master at {master_host}:{master_port} (up to "
@@ -180,17 +197,14 @@ def _worker(master_host: str, master_port: int) -> None:
 
 
 def _locust_process() -> None:
-    """Go on in a new interpreter that imported Locust first (the command line checked).
+    """Go on in a new interpreter that imported Locust first (the setup checked).
 
     Locust patches the standard library for gevent when it is imported, and patching
     after ssl was imported breaks ssl (every command imports urllib3): the same command
     is run again, in place of this process, by an interpreter that imports Locust before
-    anything else."""
+    anything else, and that skips the setup checks this one made."""
     if os.environ.get(_LOCUST_PROCESS):
         return
-    if Path(sys.argv[0]).name != "spideo-sim":  # in-process (a test's CliRunner): no exec
-        fail("spideo-sim load runs from the spideo-sim command only (it starts a new "
-             "interpreter)")
     os.environ[_LOCUST_PROCESS] = "1"
     sys.stdout.flush()
     sys.stderr.flush()

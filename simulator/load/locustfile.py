@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
+from gevent.event import Event
 from locust import FastHttpUser, LoadTestShape, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
@@ -63,6 +64,9 @@ class LoadState:
     workers: list[str] = field(default_factory=list)  # the master's, in shard order
     tallies: dict[str, Tally] = field(default_factory=dict)  # final, by worker
     done: set[str] = field(default_factory=set)
+    # set once every message has its outcome (finished()), so that `spideo-sim load`
+    # stops then rather than at the shape's next tick, up to a second later
+    all_done: Event = field(default_factory=Event)
     started_at: float = 0.0
     finished_at: float = 0.0
 
@@ -214,6 +218,8 @@ def _report_done(environment: Environment) -> None:
     state.feeder.done_reported = True
     if isinstance(runner, WorkerRunner):
         runner.send_message(DONE, state.feeder.tally.to_dict())
+    else:
+        state.all_done.set()
 
 
 # --- hooks ----------------------------------------------------------------------------
@@ -279,6 +285,7 @@ def _on_test_start(environment: Environment, **kwargs: Any) -> None:
     state = state_of(environment)
     plan = _plan(environment)
     state.started_at = time.time()
+    state.all_done.clear()
     if isinstance(runner, MasterRunner):
         state.workers = sorted(runner.clients, key=lambda c: runner.worker_indexes.get(c, 0))
         state.done.clear()
@@ -311,6 +318,8 @@ def _on_plan(environment: Environment, msg: Any, **kwargs: Any) -> None:
 def _on_done(environment: Environment, msg: Any, **kwargs: Any) -> None:
     state = state_of(environment)
     state.done.add(msg.node_id)
+    if state.finished():
+        state.all_done.set()
 
 
 def _on_tally(environment: Environment, msg: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 import orjson
 import pytest
@@ -38,20 +39,35 @@ def segment_ids(server: LiveServer) -> Counter:
                    and not (r["message_id"] or "").startswith("setup-"))
 
 
+def shares(limit: int, workers: int, **options) -> Counter:
+    """The messageIds that `workers` workers send under a limit of `limit` messages in
+    all: each the first share(limit, its shard) messages of its shard of the stream."""
+    expected: Counter = Counter()
+    for index in range(workers):
+        shard = Shard(index, workers)
+        stream = Simulation.from_options(**options, shard=shard).messages()
+        taken = [next(stream) for _ in range(share(limit, shard) or 0)]
+        expected.update(m["messageId"] for m in taken if route(m) is None)
+    return expected
+
+
 def test_a_master_and_two_local_workers_conserve_a_fixed_number_of_messages(mock):
-    done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "3", "--messages", "400",
+    """Each worker sends its share of the limit, the first messages of its shard:
+    nothing twice, nothing else."""
+    done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "3", "--messages", "200",
                 "--rate", "400", "--local-workers", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 workers" in done.stdout
-    assert "400 messages sent" in done.stdout
+    assert "200 messages sent" in done.stdout
     assert "conservation: OK" in done.stdout
     journal = mock_state(mock.app).journal
     first_sights = {r["message_id"] for r in journal.requests()
                     if r["outcome"] in ("recorded", "ignored")
                     and not r["message_id"].startswith("setup-")}
     assert f"the {len(first_sights)} messages accepted are each in the journal" in done.stdout
-    assert len(first_sights) > 300  # 400 sent, less those filtered and resent duplicates
+    assert len(first_sights) > 150  # 200 sent, less those filtered and resent duplicates
     assert journal.doubled_interactions() == 0
+    assert segment_ids(mock) == shares(200, 2, users=20, days=0.5, seed=3)
 
 
 def test_conservation_fails_when_the_journal_lost_accepted_messages(mock):
@@ -135,24 +151,24 @@ def test_tallies_travel_and_merge_exactly():
 
 
 def test_the_outage_shape_retries_through_an_outage_and_measures_the_drain(mock):
-    """The mock refuses everything (503, Retry-After 1) for 3 s, then recovers: every
+    """The mock refuses everything (503, Retry-After 1) for 1.5 s, then recovers: every
     message is delivered after Segment's retries, and the backlog's drain is reported."""
     state = mock_state(mock.app)
     state.faults.add({"status": 503, "retry_after": 1, "name": "outage"})
 
-    def end_the_outage_3_s_into_the_load() -> None:  # however long the load takes to start
+    def end_the_outage_1_5_s_into_the_load() -> None:  # however long the load takes to start
         deadline = time.monotonic() + 60
         while state.journal.stats()["requests"] < 2 and time.monotonic() < deadline:
             time.sleep(0.05)  # the setup check, then the first message of the load
-        time.sleep(3.0)
+        time.sleep(1.5)
         state.faults.clear()
 
-    threading.Thread(target=end_the_outage_3_s_into_the_load, daemon=True).start()
-    done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "3", "--messages", "200",
-                "--rate", "100", "--shape", "outage", "--down", "3", "--time-scale", "2")
+    threading.Thread(target=end_the_outage_1_5_s_into_the_load, daemon=True).start()
+    done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "3", "--messages", "100",
+                "--rate", "100", "--shape", "outage", "--down", "1.5", "--time-scale", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     out = " ".join(done.stdout.split())
-    assert "Outage: expected the target down for 3 s" in out
+    assert "Outage: expected the target down for 1.5 s" in out
     assert "Retry backlog: refusals for" in out
     assert "the backlog drained" in out
     assert "│ failed │ 0 │" in out
@@ -188,49 +204,73 @@ def test_the_shapes_set_the_users_from_the_rate_and_the_diurnal_curve():
     assert diurnal.locust_users(24 + peak + 0.5) == 10  # the next day
 
 
-def test_a_second_run_of_the_same_stream_still_conserves(mock):
-    """Run twice with the same seed: the second run's messages are all duplicates of the
-    first's, and each accepted message is still in the journal exactly once."""
-    for _ in range(2):
-        done = load(mock.url, "--users", "20", "--days", "0.5", "--seed", "5", "--messages",
-                    "120", "--rate", "300")
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "conservation: OK" in done.stdout
-    assert "duplicate_message: " in done.stdout
+@dataclass
+class ServedRun:
+    """A run with Locust's web UI (Ctrl-C'd once its UI was read after the summary), and
+    the mock it ran against."""
+
+    mock: LiveServer
+    stream: tuple[str, ...]  # the stream options, for a second run of the same stream
+    stats_status: int
+    request_names: set[str]
+    output: str
+    after_ctrl_c: str
+    returncode: int | None
 
 
-def test_web_serves_locusts_ui_during_the_run_and_after_until_ctrl_c(mock):
+@pytest.fixture(scope="module")
+def served_run():
+    """Shared by the web UI's test and the second run's (a run costs seconds)."""
     import os
     import signal
 
     import urllib3
 
     from tests.support.processes import free_port, wait_for
-    port = free_port()
-    process = subprocess.Popen(
-        [SPIDEO_SIM, "load", "--target", mock.url, "--users", "20", "--days", "0.5",
-         "--seed", "6", "--messages", "100", "--rate", "200", "--web", "--web-port",
-         str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
-    lines = []
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        for line in process.stdout:
-            lines.append(line)
-            if "Locust's UI stays up at" in line:
-                break
-        stats = urllib3.request("GET", f"http://127.0.0.1:{port}/stats/requests", timeout=5)
-        assert stats.status == 200
-        names = {entry["name"] for entry in stats.json()["stats"]}
-        assert "identify" in names or any(name.startswith("track ") for name in names)
-    finally:
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=20)
-    output = "".join(lines) + rest
-    assert process.returncode == 0, output
-    assert "conservation: OK" in output and "stopped" in rest
-    assert "Traceback" not in output
+    stream = ("--users", "20", "--days", "0.5", "--seed", "6", "--messages", "100")
+    with LiveServer(create_app(MockConfig()), threads=16) as server:
+        port = free_port()
+        process = subprocess.Popen(
+            [SPIDEO_SIM, "load", "--target", server.url, *stream, "--rate", "200", "--web",
+             "--web-port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
+        lines = []
+        try:
+            wait_for(f"http://127.0.0.1:{port}/", process)
+            for line in process.stdout:
+                lines.append(line)
+                if "Locust's UI stays up at" in line:
+                    break
+            stats = urllib3.request("GET", f"http://127.0.0.1:{port}/stats/requests",
+                                    timeout=5)
+        finally:
+            process.send_signal(signal.SIGINT)
+            rest, _ = process.communicate(timeout=20)
+        names = {entry["name"] for entry in stats.json()["stats"]} if stats.status == 200 else set()
+        yield ServedRun(server, stream, stats.status, names, "".join(lines) + rest, rest,
+                        process.returncode)
+
+
+def test_web_serves_locusts_ui_during_the_run_and_after_until_ctrl_c(served_run):
+    names = served_run.request_names
+    assert served_run.stats_status == 200
+    assert "identify" in names or any(name.startswith("track ") for name in names)
+    assert served_run.returncode == 0, served_run.output
+    assert "conservation: OK" in served_run.output and "stopped" in served_run.after_ctrl_c
+    assert "Traceback" not in served_run.output
+
+
+def test_a_second_run_of_the_same_stream_still_conserves(served_run):
+    """Run twice with the same seed (the first run is the web UI's test's): the second
+    run's messages are all duplicates of the first's, and each accepted message is
+    still in the journal exactly once."""
+    assert served_run.returncode == 0, served_run.output
+    assert "conservation: OK" in served_run.output
+    done = load(served_run.mock.url, *served_run.stream, "--rate", "300")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "conservation: OK" in done.stdout
+    assert "duplicate_message: " in done.stdout
 
 
 def test_the_locustfile_runs_under_plain_locust_with_a_master_and_two_workers(mock):
@@ -261,13 +301,7 @@ def test_the_locustfile_runs_under_plain_locust_with_a_master_and_two_workers(mo
         for worker in workers:
             worker.wait(timeout=30)
     assert master.returncode == 0, output
-    expected: Counter = Counter()
-    for index in range(2):
-        stream = Simulation.from_options(users=20, days=0.5, seed=8,
-                                         shard=Shard(index, 2)).messages()
-        taken = [next(stream) for _ in range(share(100, Shard(index, 2)))]
-        expected.update(m["messageId"] for m in taken if route(m) is None)
-    assert segment_ids(mock) == expected
+    assert segment_ids(mock) == shares(100, 2, users=20, days=0.5, seed=8)
 
 
 def test_only_a_load_process_imports_locust():
@@ -284,11 +318,11 @@ def test_only_a_load_process_imports_locust():
 
 def test_engage_sync_sends_every_engage_identify_of_the_stream_and_nothing_else(mock):
     from simulator.load.feeder import is_engage_identify
-    done = load(mock.url, "--users", "60", "--days", "1", "--seed", "4", "--shape",
+    done = load(mock.url, "--users", "20", "--days", "1", "--seed", "4", "--shape",
                 "engage-sync", "--rate", "200")
     assert done.returncode == 0, done.stdout + done.stderr
     expected = Counter(m["messageId"] for m in Simulation.from_options(
-        users=60, days=1, seed=4).messages() if is_engage_identify(m))
+        users=20, days=1, seed=4).messages() if is_engage_identify(m))
     assert len(expected) > 20
     assert segment_ids(mock) == expected
     assert "conservation: OK" in done.stdout
