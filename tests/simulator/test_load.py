@@ -20,6 +20,8 @@ from simulator.load.plan import LoadPlan, share
 from simulator.load.tally import Tally
 from tests.support.processes import SPIDEO_SIM
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py
+
 
 @pytest.fixture
 def mock():
