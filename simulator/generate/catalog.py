@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from faker import Faker
-
+from simulator.generate.fakes import seeded_faker
 from simulator.generate.profile import Profile
 
 __all__ = ["Catalog", "Title", "build_catalog"]
@@ -69,8 +68,7 @@ def build_catalog(profile: Profile, seed: int) -> Catalog:
     """Generate the catalog once: faker runs here, never per event."""
     spec = profile.catalog
     rng = random.Random(f"catalog:{seed}")
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
+    fake = seeded_faker("en_US", seed)
     genres = profile.population.genres
     kinds, weights = zip(*spec.kinds.items(), strict=True)
     titles: list[Title] = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from faker import Faker
 
+from simulator.generate.fakes import seeded_faker
 from simulator.generate.profile import Profile
 
 __all__ = ["Device", "Persona", "build_personas"]
@@ -160,10 +161,8 @@ def build_personas(profile: Profile, seed: int) -> list[Persona]:
     population = profile.population
     rng = random.Random(f"personas:{seed}")
     locales = population.locales
-    fakers = {}
-    for number, locale in enumerate(locales):
-        fakers[locale] = Faker(locale)
-        fakers[locale].seed_instance(seed * 1000 + number)
+    fakers = {locale: seeded_faker(locale, seed * 1000 + number)
+              for number, locale in enumerate(locales)}
     kinds, weights = zip(*population.device_mix.items(), strict=True)
     genres = population.genres
     personas = []
