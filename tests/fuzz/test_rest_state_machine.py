@@ -1,9 +1,11 @@
 """A model of Spideo's REST API (users, interactions, tracked flags, deletions, resets)
 that must agree with the mock's journal after any sequence of calls."""
 
+from functools import cache
 from urllib.parse import quote
 
 import pytest
+from flask import Flask
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -18,11 +20,18 @@ TYPES = st.sampled_from(["play", "like", "purchase", "Click"])
 HEADERS = {"x-api-key": "demo-key"}
 
 
+@cache
+def shared_app() -> Flask:
+    """One mock for every run of the machine, reset at the start of each (the `reset`
+    rule checks that a reset forgets everything the model knows)."""
+    return create_app()
+
+
 class RestApi(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.app = create_app()
-        self.client = self.app.test_client()
+        self.client = shared_app().test_client()
+        assert self.client.post("/__admin/reset").status_code == 200
         self.model: dict[str, list[tuple[str, str]]] = {}  # user -> [(type, content)]
         self.untracked: set[str] = set()
 
