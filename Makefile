@@ -33,13 +33,15 @@ $(NODE_STAMP): $(ORACLE)/package.json $(ORACLE)/package-lock.json
 simulate: install
 	$(VENV)/bin/spideo-sim simulate $(ARGS)
 
-# Across the cores (pytest-xdist; each worker starts its own servers on free ports); the
-# long tests are stolen by whichever worker is free. One file: pytest -q PATH.
+# Across the cores (pytest-xdist; each worker starts its own servers on free ports), one
+# worker more than cores, since many tests wait on the processes, servers and browser they
+# start; the slow tests start first (tests/conftest.py) and the long ones are stolen by
+# whichever worker is free. One file: pytest -q PATH; the quick loop: pytest -m 'not slow'.
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: every worker and every
 # command a test starts would otherwise compile the sources (and pytest rewrite the test
 # modules) again, a few seconds each.
 test: install
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n auto --dist worksteal
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n $$(( $$(nproc) + 1 )) --dist worksteal
 
 contract: install
 	$(PY) -m pytest -q scenarios
