@@ -18,7 +18,7 @@ from faker import Faker
 from simulator.generate.fakes import seeded_faker
 from simulator.generate.profile import Profile
 
-__all__ = ["Device", "Persona", "build_personas"]
+__all__ = ["DEVICE_KINDS", "Device", "Persona", "build_personas"]
 
 # Timezones consistent with each locale (tz database names).
 _TIMEZONES = {
@@ -83,6 +83,8 @@ _PLATFORMS: dict[str, list[tuple[Any, ...]]] = {
          "Chrome/126.0.0.0 Safari/537.36"),
     ],
 }
+DEVICE_KINDS = tuple(_PLATFORMS)
+"""The device kinds a profile's device_mix may weigh (each with its platforms above)."""
 _APP = {"name": "Spideo Player", "version": "5.12.0", "build": "5120"}
 
 

@@ -88,6 +88,22 @@ class Population(_Section, frozen=True):
     genres: list[str]
     identified_share: Probability
 
+    def __post_init__(self) -> None:
+        # What the personas can be built from: said here, before a viewer is built
+        from faker.config import AVAILABLE_LOCALES
+
+        from simulator.generate.personas import DEVICE_KINDS
+        unknown = sorted(set(self.locales) - set(AVAILABLE_LOCALES))
+        if not self.locales or unknown:
+            raise ValueError(f"locales: {', '.join(unknown) or 'none given'}: give Faker "
+                             "locales such as en_US, fr_FR, pt_BR")
+        kinds = sorted(set(self.device_mix) - set(DEVICE_KINDS))
+        if not self.device_mix or kinds:
+            raise ValueError(f"device_mix: {', '.join(kinds) or 'none given'}: the device "
+                             f"kinds are {', '.join(DEVICE_KINDS)}")
+        if not self.genres:
+            raise ValueError("genres: give at least one")
+
 
 class CatalogSpec(_Section, frozen=True):
     titles: AtLeastOne

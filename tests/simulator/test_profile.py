@@ -37,6 +37,12 @@ def test_free_form_maps_are_replaced_whole(tmp_path):
      "engage.traits[...]: a trait needs exactly one of"),
     ("engage: {traits: {t: {watch_minutes_within_hours: 0}}}\n",
      "engage.traits[...].watch_minutes_within_hours: Expected `float` > 0.0"),
+    ("population: {locales: [fr_FR, xx_XX]}\n",
+     "population: locales: xx_XX: give Faker locales such as en_US"),
+    ("population: {locales: []}\n", "population: locales: none given"),
+    ("population: {device_mix: {fridge: 1, tv: 1}}\n",
+     "population: device_mix: fridge: the device kinds are tv, mobile, tablet, web"),
+    ("population: {genres: []}\n", "population: genres: give at least one"),
 ])
 def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, words):
     path = write(tmp_path, text)
