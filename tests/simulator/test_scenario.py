@@ -109,7 +109,7 @@ def test_at_least_forty_scenarios_ship():
 def test_target_mode_passes_against_the_mock_in_another_process(pytester):
     process, port = start("mock", health="/__admin/health")
     try:
-        outcome = pytester.runpytest_subprocess(
+        outcome = pytester.runpytest(  # in this process, as the other plugin tests
             str(SCENARIOS), "--spideo-target", f"http://127.0.0.1:{port}",
             "--spideo-api-key", "demo-key", "--spideo-client", "demo", "-p",
             "no:cacheprovider", "--rootdir", str(SCENARIOS.parent))
