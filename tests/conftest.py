@@ -1,6 +1,17 @@
+import signal
+
 import pytest
 
 pytest_plugins = ["pytester"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C (SIGINT) as a terminal has it, in this process and the commands the tests
+    start: many tests stop a server as a user does, with Ctrl-C. A shell that runs the
+    suite in the background (`make test &`) hands it SIGINT ignored, which every command
+    started from it would inherit, and those tests would hang instead."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
