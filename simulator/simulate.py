@@ -58,9 +58,10 @@ __all__ = ["DEFAULT_MAX_REQUESTS", "MESSAGES_PER_JOB", "SimulationResult", "Simu
 # exact): far more than `make simulate` sends, and about 150 MB at most.
 DEFAULT_MAX_REQUESTS = 1_000_000
 
-# A process costs about a second of CPU to start (a fresh interpreter imports the simulator
-# and builds its mock) and delivers about 10,000 messages a second in-process: below this
-# many messages each, one more process slows a run down instead.
+# A shard costs half a second to a second of CPU before its first message (the fork
+# server's interpreter and imports, the shard's own mock, catalog and viewers) and delivers
+# about 10,000 messages a second in-process: below this many messages each, one more
+# process slows a run down instead.
 MESSAGES_PER_JOB = 10_000
 _MESSAGES_PER_VIEWER_DAY = 500  # the default profile: 498 on day one, 600 over a week
 _BYTES_PER_MESSAGE = 1_250  # a generated message as a JSON line
