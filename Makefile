@@ -41,7 +41,7 @@ simulate: install
 # command a test starts would otherwise compile the sources (and pytest rewrite the test
 # modules) again, a few seconds each.
 test: install
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n $$(( $$(nproc) + 1 )) --dist worksteal
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )) --dist worksteal
 
 contract: install
 	$(PY) -m pytest -q scenarios
