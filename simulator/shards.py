@@ -81,7 +81,7 @@ def run_sharded(task: ShardTask[T], settings: Any, jobs: int,
                 progress: Progress | None = None, poll_s: float = 0.2) -> list[T]:
     """Run `task` for shards 1..jobs of `settings` in `jobs` processes; their results in
     shard order. An error in a shard stops the others and is raised here."""
-    context = _context(["__main__", "simulator.simulate", task.__module__])
+    context = _context(["simulator.simulate", task.__module__])
     counts = context.RawArray("q", jobs)  # messages generated so far, per shard
     stop = context.RawValue("b", 0)  # set once Ctrl-C was pressed here
     results: Any = context.Queue()
