@@ -33,6 +33,7 @@ from mock_spideo.segment import MESSAGE_TYPES, canonical_key
 __all__ = ["ReadError", "Reading", "Unreadable", "input_bytes", "read_messages"]
 
 STDIN = "-"
+_GZIP_MAGIC = b"\x1f\x8b"  # the first two bytes of every gzip file
 # The codes of what cannot be read, and what each means.
 UNREADABLE = {
     "not_json": "the line is not JSON",
@@ -119,7 +120,7 @@ def input_bytes(paths: Iterable[str]) -> int:
     for name in (name for path in paths for name in _files(path)):
         if name != STDIN:
             with open(name, "rb") as stream:
-                gzipped = stream.read(2) == b"\x1f\x8b"
+                gzipped = stream.read(2) == _GZIP_MAGIC
             total += Path(name).stat().st_size * (10 if gzipped else 1)
     return total
 
@@ -147,7 +148,7 @@ def _open(name: str) -> IO[bytes]:
             stream = open(name, "rb")  # noqa: SIM115 (closed by the caller's `with`)
         except OSError as exc:
             raise ReadError(f"cannot read {name}: {exc.strerror}") from None
-    if stream.peek(2)[:2] == b"\x1f\x8b":  # gzip's magic number, whatever the name
+    if stream.peek(2)[:2] == _GZIP_MAGIC:  # whatever the name
         return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
     return stream
 
