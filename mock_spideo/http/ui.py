@@ -104,10 +104,12 @@ def request_filter(args: MultiDict[str, str]) -> RequestFilter:
 
 
 def _whole(name: str, default: int | None, high: int | None = None) -> int | None:
-    raw = request.args.get(name, "").strip()
+    """A request id or row count of the query string: ASCII digits, as the feed's links
+    write them (str.isdigit also takes superscript digits, which int() refuses)."""
+    raw = request.args.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise FilterError(f"{name}: '{raw}' is not a whole number >= 0")
     value = int(raw)
     return min(value, high) if high is not None else value

@@ -59,6 +59,8 @@ def test_the_feed_shows_rows_and_keeps_the_filters_in_its_links(http):
     ("outcome=lost", "outcome: 'lost' is not one of recorded, ignored, refused"),
     ("before=-3", "before: '-3' is not a whole number"),
     ("limit=99999999999999999999", "limit: '99999999999999999999' is not a whole number"),
+    ("after=%C2%B2", "after: '\u00b2' is not a whole number"),  # a digit to str.isdigit
+    ("after=10.0", "after: '10.0' is not a whole number"),
 ])
 def test_a_filter_it_cannot_use_is_a_400_naming_it(http, query, named):
     reply = http.get(f"/?{query}")
@@ -144,6 +146,13 @@ def test_the_live_feed_sends_new_matching_rows_then_a_reset(app, http):
     assert data["count"] == 1 and 'data-id="2"' in data["html"]
     mock_state(app).reset()
     assert next(chunks) == b"id: 0\nevent: reset\ndata: {}\n\n"
+    reply.close()
+
+
+def test_a_filter_the_live_feed_cannot_use_ends_it_with_a_failed_event_naming_it(http):
+    reply, chunks = events(http, "after=%C2%B2")
+    failed = "event: failed\ndata: \"after: '\u00b2' is not a whole number >= 0\"\n\n"
+    assert next(chunks).decode() == failed
     reply.close()
 
 
