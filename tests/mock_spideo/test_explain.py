@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from mock_spideo import RuleSet, map_message, parse_rules
-from mock_spideo.engine.explain import RuleTrace, explain
+from mock_spideo.engine.explain import RuleTrace, explain, nearest_miss
 
 
 def rules_file(*rules):
@@ -55,6 +55,59 @@ def test_every_rule_is_traced_when_none_matches():
         RuleTrace("two", False, ("properties.n >= 3.0: was 2",)),
         RuleTrace("three", False, ("properties.flag is_true: was absent",)),
     ]
+
+
+def nearest(message: dict, *rules: tuple[str, str]) -> str | None:
+    """The rule nearest_miss names for a message no rule matched."""
+    _, traces = explain({"type": "track", "userId": "u", **message}, rules_file(*rules))
+    miss = nearest_miss(traces)
+    return miss.rule if miss else None
+
+
+def test_the_nearest_miss_has_the_fewest_failed_conditions():
+    assert nearest({"event": "Video Started"},
+                   ("both", 'event = "Video Started!" and properties.n = 1'),
+                   ("one", 'event = "Order Completed"')) == "one"
+
+
+def test_the_nearest_miss_compares_whole_values_not_their_last_words():
+    assert nearest({"event": "Video Playback Started"},
+                   ("content", 'event = "Video Content Started"'),
+                   ("paused", 'event = "Video Playback Paused"')) == "paused"
+
+
+def test_the_nearest_miss_compares_a_value_that_holds_the_words_of_its_reason():
+    """A message's value holding ': was ' is compared whole, not cut there."""
+    assert nearest({"event": "Note: was sent"},
+                   ("far", 'event = "sent"'),
+                   ("near", 'event = "Note: was sent!"')) == "near"
+
+
+def test_a_condition_without_a_value_is_no_nearer_than_a_typo():
+    assert nearest({"event": "Product Clickd"},
+                   ("flag", "properties.flag = true"),
+                   ("typo", 'event = "Product Clicked"')) == "typo"
+
+
+def test_an_or_group_is_as_near_as_its_nearest_alternative():
+    assert nearest({"event": "Product Clickd"},
+                   ("either", 'event = "Order Completed" or event = "Product Clicked"'),
+                   ("single", 'event = "Product Clicker"')) == "either"
+
+
+def test_closeness_is_the_mean_over_the_failed_conditions_and_1_for_a_match():
+    _, traces = explain({"type": "track", "event": "B", "name": "B", "userId": "u"},
+                        rules_file(("one", 'event = "A"'), ("two", 'event = "A" and name = "A"'),
+                                   ("any", 'type = "track"')))
+    one, two, match = traces
+    assert 0 < one.closeness < 1 and two.closeness == one.closeness
+    assert match.matched and match.closeness == 1.0
+
+
+def test_no_nearest_miss_once_a_rule_matched_or_without_traces():
+    assert nearest({"event": "A"}, ("a", 'event = "A"')) is None
+    assert nearest_miss([]) is None
+    assert nearest_miss([RuleTrace("r", False, ())]) == RuleTrace("r", False, ())
 
 
 def test_explain_defaults_to_the_shipped_rules_and_agrees_with_map_message():
