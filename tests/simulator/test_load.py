@@ -330,12 +330,17 @@ def test_engage_sync_sends_every_engage_identify_of_the_stream_and_nothing_else(
     assert "conservation: OK" in done.stdout
 
 
-def test_bad_stream_options_stop_the_run_before_any_load(tmp_path):
+@pytest.mark.parametrize("option", ["--profile", "--start"])
+def test_bad_stream_options_stop_the_run_before_any_load(tmp_path, option):
+    """Before the target is tried (nothing answers at port 9), in one line."""
     profile = tmp_path / "profile.yaml"
     profile.write_text("population: [\n")
-    done = load("http://127.0.0.1:9", "--profile", str(profile))
+    value, named = {"--profile": (str(profile), "profile.yaml"),
+                    "--start": ("yesterday", "not an ISO-8601 date-time: 'yesterday'")}[option]
+    done = load("http://127.0.0.1:9", option, value)
     assert done.returncode == 1
-    assert "profile.yaml" in done.stderr and "Traceback" not in done.stderr
+    assert named in done.stderr and "Traceback" not in done.stderr
+    assert "nothing answers" not in done.stderr
 
 
 def test_load_called_in_process_refuses_instead_of_replacing_the_process():
