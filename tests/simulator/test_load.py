@@ -294,15 +294,17 @@ def test_the_locustfile_runs_under_plain_locust_with_a_master_and_two_workers(mo
          "20", "--spideo-days", "0.5", "--spideo-seed", "8", "--spideo-messages", "100",
          "--spideo-rate", "200"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, env=env)
-    workers = [subprocess.Popen([locust, *common, "--worker", "--master-host", "127.0.0.1",
-                                 "--master-port", port], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env) for _ in range(2)]
+    # the workers' machine: one command forking two workers (no --spideo-* options there:
+    # their plan comes from the master)
+    workers = subprocess.Popen([locust, *common, "--worker", "--processes", "2", "--master-host",
+                                "127.0.0.1", "--master-port", port], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
     try:
         output, _ = master.communicate(timeout=60)
     finally:
-        for worker in workers:
-            worker.wait(timeout=30)
+        workers.wait(timeout=30)
     assert master.returncode == 0, output
+    assert workers.returncode == 0
     assert segment_ids(mock) == shares(100, 2, users=20, days=0.5, seed=8)
 
 
