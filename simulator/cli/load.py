@@ -175,7 +175,7 @@ def _check_setup(url: TargetUrl, api_key: str, client: str, *, outage: bool,
 
     The options are checked as Simulation.from_options checks them (the profile says
     what the viewers can be built from), without building the viewers: that is the
-    Locust process's job, and it costs a quarter of a second of Faker's locales."""
+    Locust process's job, and it takes 0.15 s of CPU for 20 viewers, 1.5 s for 5,000."""
     try:
         load_profile(profile, **{"population.users": users})
         parse_iso_ms(start or DEFAULT_TIME)

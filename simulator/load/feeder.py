@@ -38,7 +38,7 @@ def is_engage_identify(message: dict[str, Any]) -> bool:
 def prepare(plan: LoadPlan) -> None:
     """Build the plan's viewers and catalog in this process before it forks its local
     workers: each worker's Feeder then streams its shard of them, rather than building
-    them all again (Faker's locales alone take a quarter of a second in each process)."""
+    them all again (0.15 s of CPU for 20 viewers, 1.5 s for 5,000, in each process)."""
     if not plan.inputs:
         _BUILT[_stream_options(plan)] = _simulation(plan.for_shard(0, 1))
 
