@@ -12,11 +12,11 @@ import click
 from rich.console import Console
 
 from mock_spideo import SpideoSimError, mask_key
+from mock_spideo.segment import parse_iso_ms
 from simulator.cli.common import err, fail, stream_options
 from simulator.deliver import RetryPolicy
 from simulator.deliver.target import SetupError, TargetUrl, probe
-from simulator.generate import ProfileError
-from simulator.generate.stream import Simulation
+from simulator.generate import DEFAULT_TIME, ProfileError, load_profile
 
 EXIT_CODES = """\b
 Exit codes: 0 the run ended and (against the mock) conservation holds; 1 the setup is
@@ -119,8 +119,8 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
     except SetupError as exc:
         fail(str(exc))
     if not locust_process:  # checked once, before the second it takes to import Locust
-        _check_setup(url, api_key, client, outage=shape == "outage", users=users, days=days,
-                     seed=seed, start=start, profile=profile)
+        _check_setup(url, api_key, client, outage=shape == "outage", users=users,
+                     start=start, profile=profile)
         _locust_process()
     from simulator.load.plan import LoadPlan
     plan = LoadPlan(endpoint=url.endpoint, api_key=api_key, client=client, users=users,
@@ -169,13 +169,16 @@ def load(target: str | None, api_key: str, client: str, users: int | None, days:
 
 
 def _check_setup(url: TargetUrl, api_key: str, client: str, *, outage: bool,
-                 users: int | None, days: float, seed: int, start: str | None,
-                 profile: str | None) -> None:
+                 users: int | None, start: str | None, profile: str | None) -> None:
     """The stream's options (here rather than in every worker), then one setup-check
-    message to the target: a wrong option, URL, key or client fails in one line."""
+    message to the target: a wrong option, URL, key or client fails in one line.
+
+    The options are checked as Simulation.from_options checks them (the profile says
+    what the viewers can be built from), without building the viewers: that is the
+    Locust process's job, and it takes 0.15 s of CPU for 20 viewers, 1.5 s for 5,000."""
     try:
-        Simulation.from_options(users=users, days=days, seed=seed, start=start,
-                                profile=profile)
+        load_profile(profile, **{"population.users": users})
+        parse_iso_ms(start or DEFAULT_TIME)
     except (ProfileError, ValueError) as exc:
         fail(str(exc))
     try:  # an outage may have begun: a retryable answer will do

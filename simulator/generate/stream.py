@@ -7,6 +7,7 @@ viewers are merged by receivedAt (the order in which Segment receives messages).
 
 from __future__ import annotations
 
+import copy
 import gc
 import heapq
 from collections.abc import Callable, Iterator
@@ -109,6 +110,13 @@ class Simulation:
         loaded = load_profile(profile, **{"population.users": users})
         return cls(profile=loaded, seed=seed, start=start or DEFAULT_TIME, days=days,
                    shard=shard or Shard())
+
+    def sharded(self, shard: Shard) -> Simulation:
+        """The same viewers and catalog (built for every shard), streaming `shard`'s: a
+        process that built them once gives each worker it forks its shard, unbuilt."""
+        copied = copy.copy(self)
+        copied.shard = shard
+        return copied
 
     def messages(self) -> Iterator[dict[str, Any]]:
         """Every message of the simulation (of its shard's viewers), ordered by receivedAt."""

@@ -22,7 +22,10 @@ from simulator.load.tally import Tally
 from simulator.read import Reading
 from simulator.sources import replayed
 
-__all__ = ["Feeder", "is_engage_identify"]
+__all__ = ["Feeder", "is_engage_identify", "prepare"]
+
+# The viewers and catalog that prepare() built, by the stream's options
+_BUILT: dict[tuple[Any, ...], Simulation] = {}
 
 
 def is_engage_identify(message: dict[str, Any]) -> bool:
@@ -30,6 +33,28 @@ def is_engage_identify(message: dict[str, Any]) -> bool:
     context = message.get("context")
     return (message.get("type") == "identify" and isinstance(context, dict)
             and "personas" in context)
+
+
+def prepare(plan: LoadPlan) -> None:
+    """Build the plan's viewers and catalog in this process before it forks its local
+    workers: each worker's Feeder then streams its shard of them, rather than building
+    them all again (0.15 s of CPU for 20 viewers, 1.5 s for 5,000, in each process)."""
+    if not plan.inputs:
+        _BUILT[_stream_options(plan)] = _simulation(plan.for_shard(0, 1))
+
+
+def _stream_options(plan: LoadPlan) -> tuple[Any, ...]:
+    return plan.users, plan.days, plan.seed, plan.start, plan.profile_yaml
+
+
+def _simulation(plan: LoadPlan) -> Simulation:
+    """The plan's shard of the stream: of the viewers prepare() built, else built here."""
+    built = _BUILT.get(_stream_options(plan))
+    if built is not None:
+        return built.sharded(plan.shard)
+    with plan.profile_file() as profile:
+        return Simulation.from_options(users=plan.users, days=plan.days, seed=plan.seed,
+                                       start=plan.start, profile=profile, shard=plan.shard)
 
 
 class Feeder:
@@ -57,10 +82,7 @@ class Feeder:
             source = replayed(plan.shard, plan.inputs)
             messages, self._reading = source.messages, source.reading
         else:
-            with plan.profile_file() as profile:
-                messages = Simulation.from_options(
-                    users=plan.users, days=plan.days, seed=plan.seed, start=plan.start,
-                    profile=profile, shard=plan.shard).messages()
+            messages = _simulation(plan).messages()
         count = 0
         for message in messages:
             if plan.shape == "engage-sync" and not is_engage_identify(message):

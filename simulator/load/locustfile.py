@@ -30,7 +30,7 @@ from typing import Any
 
 import gevent
 from gevent.event import Event
-from locust import FastHttpUser, LoadTestShape, events, task
+from locust import FastHttpUser, LoadTestShape, argument_parser, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 from locust.user.wait_time import constant_throughput
@@ -275,6 +275,21 @@ def _on_init(environment: Environment, runner: Runner | None = None, **kwargs: A
         runner.register_message(TALLY, _on_tally)
     elif isinstance(runner, WorkerRunner):
         runner.register_message(PLAN, _on_plan)
+        _default_options_built_once()
+
+
+_DEFAULT_OPTIONS: dict[str, Any] = {}
+
+
+def _default_options_built_once() -> None:
+    """A worker's spawn costs a tenth of a second of CPU otherwise: Locust's worker tells
+    the master's own options from its defaults by calling default_args_dict() for each
+    option of the spawn message, and each call builds Locust's whole argument parser
+    again (locust/runners.py, WorkerRunner.handle_message). The defaults cannot change
+    within a process (no config file is read): built once, each caller gets a copy."""
+    if not _DEFAULT_OPTIONS:
+        _DEFAULT_OPTIONS.update(argument_parser.default_args_dict())
+        argument_parser.default_args_dict = lambda: dict(_DEFAULT_OPTIONS)
 
 
 @events.test_start.add_listener

@@ -27,6 +27,7 @@ from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
 from simulator.deliver import RetryPolicy
 from simulator.load.conservation import Conservation, check_conservation
+from simulator.load.feeder import prepare
 from simulator.load.locustfile import (
     LoadState,
     SegmentShape,
@@ -95,7 +96,10 @@ def run_load(plan: LoadPlan, *, role: Role = "local", run_time_s: float | None =
     """Run the plan to its end (every message's outcome, the message limit, or the run
     time) and account for it; with `base`, check conservation against the mock there.
     With `keep_web`, Locust's web UI goes on serving after the return."""
-    children, ports = _fork_local_workers(local_workers if role == "master" else 0)
+    forks = local_workers if role == "master" else 0
+    if forks:
+        prepare(plan)  # once here, for every forked worker
+    children, ports = _fork_local_workers(forks)
     ctrl_c_in_main()
     environment = _environment(plan, run_time_s)
     runner: Runner

@@ -294,15 +294,17 @@ def test_the_locustfile_runs_under_plain_locust_with_a_master_and_two_workers(mo
          "20", "--spideo-days", "0.5", "--spideo-seed", "8", "--spideo-messages", "100",
          "--spideo-rate", "200"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, env=env)
-    workers = [subprocess.Popen([locust, *common, "--worker", "--master-host", "127.0.0.1",
-                                 "--master-port", port], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env) for _ in range(2)]
+    # the workers' machine: one command forking two workers (no --spideo-* options there:
+    # their plan comes from the master)
+    workers = subprocess.Popen([locust, *common, "--worker", "--processes", "2", "--master-host",
+                                "127.0.0.1", "--master-port", port], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
     try:
         output, _ = master.communicate(timeout=60)
     finally:
-        for worker in workers:
-            worker.wait(timeout=30)
+        workers.wait(timeout=30)
     assert master.returncode == 0, output
+    assert workers.returncode == 0
     assert segment_ids(mock) == shares(100, 2, users=20, days=0.5, seed=8)
 
 
@@ -330,12 +332,17 @@ def test_engage_sync_sends_every_engage_identify_of_the_stream_and_nothing_else(
     assert "conservation: OK" in done.stdout
 
 
-def test_bad_stream_options_stop_the_run_before_any_load(tmp_path):
+@pytest.mark.parametrize("option", ["--profile", "--start"])
+def test_bad_stream_options_stop_the_run_before_any_load(tmp_path, option):
+    """Before the target is tried (nothing answers at port 9), in one line."""
     profile = tmp_path / "profile.yaml"
     profile.write_text("population: [\n")
-    done = load("http://127.0.0.1:9", "--profile", str(profile))
+    value, named = {"--profile": (str(profile), "profile.yaml"),
+                    "--start": ("yesterday", "not an ISO-8601 date-time: 'yesterday'")}[option]
+    done = load("http://127.0.0.1:9", option, value)
     assert done.returncode == 1
-    assert "profile.yaml" in done.stderr and "Traceback" not in done.stderr
+    assert named in done.stderr and "Traceback" not in done.stderr
+    assert "nothing answers" not in done.stderr
 
 
 def test_load_called_in_process_refuses_instead_of_replacing_the_process():

@@ -227,6 +227,21 @@ def test_shards_together_hold_exactly_the_whole_stream():
         assert positions == sorted(positions)
 
 
+def test_a_sharded_simulation_streams_what_one_built_for_that_shard_does():
+    """sharded() reuses the viewers and catalog: the same bytes as a build of the shard,
+    and the original goes on streaming all of its own."""
+    from simulator.generate import Shard
+    built = Simulation(profile=load_profile(**QUIRKY), seed=6, days=0.2)
+    whole = list(built.lines())
+    for index in range(2):
+        alone = Simulation(profile=load_profile(**QUIRKY), seed=6, days=0.2,
+                           shard=Shard(index, 2))
+        part = list(built.sharded(Shard(index, 2)).lines())
+        assert part and len(part) < len(whole)
+        assert part == list(alone.lines())
+    assert list(built.lines()) == whole
+
+
 @pytest.mark.parametrize(("text", "shard"), [("1/1", (0, 1)), ("2/3", (1, 3))])
 def test_shard_names_are_one_based(text, shard):
     from simulator.generate import Shard
