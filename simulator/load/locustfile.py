@@ -287,7 +287,7 @@ def _default_options_built_once() -> None:
     option of the spawn message, and each call builds Locust's whole argument parser
     again (locust/runners.py, WorkerRunner.handle_message). The defaults cannot change
     within a process (no config file is read): built once, each caller gets a copy."""
-    if not _DEFAULT_OPTIONS:
+    if not _DEFAULT_OPTIONS and hasattr(argument_parser, "default_args_dict"):
         _DEFAULT_OPTIONS.update(argument_parser.default_args_dict())
         argument_parser.default_args_dict = lambda: dict(_DEFAULT_OPTIONS)
 
