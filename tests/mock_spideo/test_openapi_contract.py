@@ -7,6 +7,7 @@ checks as its command line over HTTP, without a server and a second interpreter.
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mock_spideo import create_app, mock_state, vocabulary
@@ -42,6 +43,7 @@ def _failures(finished) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_failure_in_any_operation():
     # Imported here, not at the top: only the worker that runs this test pays the 0.4 s.
     from schemathesis.config import SchemathesisConfig
