@@ -8,7 +8,8 @@ clean interpreter started once per process that runs shards, with the simulator
 imported, so a shard starts at once rather than in the 0.4 s a new interpreter takes to
 import it, and from a single thread whatever threads the parent runs (a progress bar, a
 test's servers). Where there is no fork server (Windows), shards are spawned.
-A second Ctrl-C ends the shards at once (KeyboardInterrupt, nothing reported).
+A second Ctrl-C ends the shards at once (KeyboardInterrupt, nothing reported); so does
+SIGTERM sent to the command alone (exit code 143).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def run_sharded(task: ShardTask[T], settings: Any, jobs: int,
                 progress: Progress | None = None, poll_s: float = 0.2) -> list[T]:
     """Run `task` for shards 1..jobs of `settings` in `jobs` processes; their results in
     shard order. An error in a shard stops the others and is raised here."""
-    context = _context(["simulator.simulate", task.__module__])
+    context = _context(list(dict.fromkeys(["simulator.simulate", task.__module__])))
     counts = context.RawArray("q", jobs)  # messages generated so far, per shard
     stop = context.RawValue("b", 0)  # set once Ctrl-C was pressed here
     results: Any = context.Queue()
@@ -96,6 +97,16 @@ def run_sharded(task: ShardTask[T], settings: Any, jobs: int,
     # ignored SIGINT for them, as a spawned interpreter does), until each installs its
     # own handler: no traceback from a half-started one.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    terminated = [False]
+
+    def end_now(signum: int, frame: Any) -> None:
+        """SIGTERM (`kill`, `docker stop`, a CI timeout) ends the run at once, and the
+        shards with it: the fork server's processes would otherwise run on, orphaned."""
+        terminated[0] = True
+        stop.value = 1
+        raise SystemExit(128 + signal.SIGTERM)
+
+    previous_term = signal.signal(signal.SIGTERM, end_now) if main else None
     try:
         for process in processes:
             process.start()
@@ -125,13 +136,16 @@ def run_sharded(task: ShardTask[T], settings: Any, jobs: int,
         for process in processes:
             if process.pid is None:  # never started
                 continue
-            process.join(timeout=None if len(received) == jobs else 5)
+            if not terminated[0]:
+                process.join(timeout=None if len(received) == jobs else 5)
             if process.is_alive():
                 process.terminate()
                 process.join()
         results.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
 
 
 def _context(preload: list[str]) -> ForkServerContext | SpawnContext:

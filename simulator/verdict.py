@@ -12,6 +12,7 @@ Exit codes of `spideo-sim simulate` (and `replay`):
        replay: any in the data, unreadable lines included)
     4  conservation failed: a message has no outcome, or was recorded twice (a bug)
   130  interrupted (Ctrl-C)
+  143  ended by SIGTERM, without a report (with --jobs above 1 the shards end with it)
 """
 
 from __future__ import annotations

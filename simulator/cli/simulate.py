@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 EXIT_CODES = """\b
 Exit codes: 0 the run succeeded; 1 the setup is wrong (file, port, URL, key, client);
 2 the command line is wrong; 3 --strict and unexpected error-severity problems;
-4 conservation failed (a bug); 130 interrupted."""
+4 conservation failed (a bug); 130 interrupted; 143 ended by SIGTERM."""
 
 
 def delivery_options(command: Callable[..., Any]) -> Callable[..., Any]:

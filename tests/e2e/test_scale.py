@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,59 @@ def test_ctrl_c_stops_every_shard_and_reports_what_was_done(tmp_path, jobs):
     assert report["run"] == {"transport": "inprocess", "jobs": int(jobs), "interrupted": True}
     assert report["conservation"]["ok"]
     assert 0 < report["messages"]["total"] < 190_000  # about the whole day of 400 viewers
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes under `pid`, children and theirs (Linux's /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # ended meanwhile
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found.update(below)
+        todo += below
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+def test_sigterm_to_the_command_alone_ends_its_shards_too(tmp_path):
+    """`kill`, `docker stop` or a CI timeout signal the command, not its process group:
+    the shards, children of multiprocessing's fork server, must not run on without it."""
+    terminal, stdout = Terminal(), (tmp_path / "stdout.txt").open("w")
+    process = subprocess.Popen(  # stdout to a file: an orphan would hold a pipe open
+        [SPIDEO_SIM, "simulate", "--users", "1500", "--jobs", "2", "--out", str(tmp_path)],
+        stdout=stdout, stderr=terminal.slave, text=True, start_new_session=True,
+        env={**os.environ, "COLUMNS": "200"})  # a day of 1,500 viewers: a minute's work
+    terminal.start()
+    try:
+        terminal.wait_for(r"\b[1-9]\d{3,} messages")
+        below = descendants(process.pid)
+        assert len(below) >= 3, below  # the fork server and the two shards, at least
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        stdout.close()
+    out = (tmp_path / "stdout.txt").read_text()
+    deadline = time.monotonic() + 5
+    while (left := [pid for pid in below if running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in left:  # for the next tests' sake, whatever this one says
+        os.kill(pid, signal.SIGKILL)
+    err = terminal.close()
+    assert left == [], f"still running after the command ended: {left}"
+    assert process.returncode == 128 + signal.SIGTERM, out + err
+    assert "Traceback" not in out + err
