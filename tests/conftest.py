@@ -1,4 +1,7 @@
 import signal
+import sys
+from collections.abc import Generator
+from types import ModuleType
 
 import pytest
 
@@ -19,6 +22,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     workers the long tests start at once, and the short ones fill the cores at the end,
     instead of one worker finishing a long test alone while the others wait."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    """After a test that ran pytest in this process (pytester), forget the modules that
+    run imported everywhere. pytester takes them out of sys.modules but leaves each as an
+    attribute of its package, so a later `from http import cookiejar` would find the
+    forgotten module while `import http.cookiejar` makes a new one (requests then refuses
+    its own cookie jar). The package imports nothing until used: the first import of a
+    module may well happen inside such a run."""
+    yield
+    if "pytester" not in getattr(item, "fixturenames", ()):
+        return
+    for name, module in list(sys.modules.items()):
+        for attribute, value in list(vars(module).items() if module else ()):
+            if (isinstance(value, ModuleType) and value.__name__ == f"{name}.{attribute}"
+                    and sys.modules.get(value.__name__) is not value):
+                delattr(module, attribute)
 
 
 @pytest.fixture(scope="session")

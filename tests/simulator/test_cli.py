@@ -1,11 +1,49 @@
-"""The command line: generate, mapping check, mapping explain."""
+"""The command line: its commands (found lazily), generate, mapping check, mapping
+explain."""
 
 import json
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
+from tests.support.exports import modules_after
+
+CLI = Path(__file__).resolve().parents[2] / "simulator" / "cli"
+
+
+def test_help_lists_every_command_module_with_its_short_help():
+    context = click.Context(main)
+    names = main.list_commands(context)
+    assert set(names) == {p.stem for p in CLI.glob("*.py")} - {"__init__", "common"}
+    assert names == sorted(names)
+    shown = CliRunner().invoke(main, ["--help"]).output
+    for name in names:
+        command = main.get_command(context, name)
+        assert command is not None and command.name == name
+        first_words = " ".join(command.get_short_help_str(limit=200).split()[:3])
+        assert f"  {name} " in shown and first_words in shown
+
+
+def test_an_unknown_command_is_refused():
+    done = CliRunner().invoke(main, ["nope"])
+    assert done.exit_code == 2 and "No such command 'nope'" in done.output
+
+
+@pytest.mark.parametrize(("command", "absent"), [
+    ("mapping", {"flask", "faker", "jsonschema", "simulator.generate"}),
+    ("mock", {"faker", "jsonschema", "simulator.generate", "simulator.testing"}),
+    ("generate", {"flask", "jsonschema", "simulator.testing", "simulator.deliver"}),
+])
+def test_a_command_imports_only_what_it_runs(command, absent):
+    loaded = modules_after("import click\nfrom simulator.cli import main\n"
+                           f"main.get_command(click.Context(main), {command!r})")
+    assert f"simulator.cli.{command}" in loaded
+    others = {f"simulator.cli.{name}" for name in main.list_commands(click.Context(main))}
+    assert not (others - {f"simulator.cli.{command}"}) & loaded
+    assert not absent & loaded
 
 
 def test_generate_writes_jsonl_reproducibly(tmp_path):

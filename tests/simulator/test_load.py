@@ -312,8 +312,10 @@ def test_only_a_load_process_imports_locust():
     """Locust patches the standard library for gevent when imported: the command line,
     and the load modules that need no Locust, must not import it."""
     import sys
-    check = ("import sys, simulator.cli, simulator.load.plan, simulator.load.feeder, "
+    check = ("import sys, click, simulator.load.plan, simulator.load.feeder, "
              "simulator.load.tally, simulator.load.conservation; "
+             "from simulator.cli import main; context = click.Context(main); "
+             "[main.get_command(context, name) for name in main.list_commands(context)]; "
              "print(sorted({'locust', 'gevent'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
                           timeout=60)
