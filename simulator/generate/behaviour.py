@@ -29,7 +29,7 @@ from simulator.generate.catalog import Catalog, Title
 from simulator.generate.engage import EngageTracker
 from simulator.generate.messages import message_times
 from simulator.generate.personas import Device, Persona
-from simulator.generate.profile import Profile
+from simulator.generate.profile import MAX_VIEWERS, Profile
 from simulator.generate.timefmt import iso, iso_offsets, iso_times, millis_bytes, minute_bytes
 
 __all__ = ["END", "KEY_SHIFT", "MAX_VIEWERS", "Heartbeat", "Playback", "Queued", "Run",
@@ -57,8 +57,7 @@ Playback = tuple[str, dict[str, Any], "str | None", str, str, int, bool, int,
 Heartbeat = tuple[Playback, int, int, int, int, int, int]
 # The queue orders by one int: receivedAt in ms, then the viewer, then the viewer's
 # sequence number (KEY_SHIFT bits below receivedAt hold viewer << 32 | sequence).
-KEY_SHIFT = 56
-MAX_VIEWERS = 1 << (KEY_SHIFT - 32)
+KEY_SHIFT = 32 + (MAX_VIEWERS - 1).bit_length()  # 56
 # What the queue holds: (key, message or heartbeat, the rest of its run or None). A run
 # is the heartbeats of one playback whose keys increase (most of them: the late and the
 # resent ones are queued on their own); the queue holds a run once, under the key of its

@@ -19,6 +19,7 @@ from mock_spideo import SpideoSimError
 from mock_spideo.files import parse_yaml, read_yaml
 
 __all__ = [
+    "MAX_VIEWERS",
     "Audience",
     "Behaviour",
     "CatalogSpec",
@@ -41,6 +42,10 @@ __all__ = [
 Probability = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
+# The most viewers one simulation holds: the stream's queue key gives a viewer 24 bits
+# (simulator/generate/behaviour.py, KEY_SHIFT). Checked here, before any is built.
+MAX_VIEWERS = 1 << 24
+Viewers = Annotated[int, msgspec.Meta(ge=1, le=MAX_VIEWERS)]
 # Maps whose keys the user chooses: a profile replaces them whole instead of merging.
 _FREE_FORM = ("engage.audiences", "engage.traits", "catalog.kinds", "population.device_mix")
 
@@ -81,7 +86,7 @@ class Span(_Section, frozen=True):
 
 
 class Population(_Section, frozen=True):
-    users: AtLeastOne
+    users: Viewers
     locales: list[str]
     devices_per_user: Count
     device_mix: dict[str, Positive]
@@ -295,7 +300,11 @@ def load_profile(path: str | Path | None = None, **overrides: Any) -> Profile:
         return msgspec.convert(data, Profile)
     except msgspec.ValidationError as exc:
         reason, _, where = str(exc).partition(" - at `$.")
-        key = f"{where.rstrip('`')}: " if where else ""
+        where = where.rstrip("`")
+        if overrides.get(where) is not None:  # a value given as an option (--users, ...)
+            raise ProfileError(f"{where}={overrides[where]!r} (an override of {source}): "
+                               f"{reason}") from None
+        key = f"{where}: " if where else ""
         raise ProfileError(f"{source}: {key}{reason}") from None
 
 

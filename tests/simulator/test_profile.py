@@ -43,6 +43,7 @@ def test_free_form_maps_are_replaced_whole(tmp_path):
     ("population: {device_mix: {fridge: 1, tv: 1}}\n",
      "population: device_mix: fridge: the device kinds are tv, mobile, tablet, web"),
     ("population: {genres: []}\n", "population: genres: give at least one"),
+    ("population: {users: 16777217}\n", "population.users: Expected `int` <= 16777216"),
 ])
 def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, words):
     path = write(tmp_path, text)
@@ -60,3 +61,20 @@ def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path):
 
 def test_keyword_overrides_use_dotted_keys():
     assert load_profile(**{"population.users": 7, "engage.enabled": None}).population.users == 7
+
+
+def test_more_viewers_than_a_simulation_holds_are_refused_before_any_is_built():
+    """16,777,216 (MAX_VIEWERS): a profile, an override or --users over it is refused at
+    once, where building the viewers first took hours and every gigabyte of memory."""
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+    from simulator.generate.profile import MAX_VIEWERS
+    assert load_profile(**{"population.users": MAX_VIEWERS}).population.users == MAX_VIEWERS
+    refusal = ("population.users=16777217 (an override of the default profile): "
+               "Expected `int` <= 16777216")
+    with pytest.raises(ProfileError) as error:
+        load_profile(**{"population.users": MAX_VIEWERS + 1})
+    assert str(error.value) == refusal
+    done = CliRunner().invoke(main, ["generate", "--users", str(MAX_VIEWERS + 1)])
+    assert (done.exit_code, done.output.strip()) == (1, f"Error: {refusal}")
